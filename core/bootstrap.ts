@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Express } from 'express';
+import pino, { type Logger } from 'pino';
+import { startEmbeddedPostgres } from '../adapters/db/embedded-postgres.ts';
+import { createOutboxMailer } from '../adapters/mail/outbox.ts';
+import { createSmtpMailer } from '../adapters/mail/smtp.ts';
+import { AccountsRepository } from './accounts/accounts.repository.ts';
+import { CatalogRepository } from './catalog/catalog.repository.ts';
+import type { Config } from './config.ts';
+import { Database } from './db/database.ts';
+import { migrateLatest } from './db/migrator.ts';
+import { demoHttpModule } from './demo/demo.http.ts';
+import { seedDemo, type DemoSeedResult } from './demo/seed.ts';
+import { devOutboxHttpModule } from './dev/outbox.http.ts';
+import { createHttpApp, type HttpModule } from './http/app.ts';
+import { Metrics } from './http/metrics.ts';
+import { listen } from './http/server.ts';
+import { Lifecycle } from './lifecycle/lifecycle.ts';
+import type { MailPort } from './mail/mail.port.ts';
+import { createPluginHttpClient, PluginHost, type PluginCandidate } from './plugins/host.ts';
+import type { CoreEventSink } from './plugins/plugin-context.ts';
+import { PluginStateRepository } from './plugins/plugin-state.repository.ts';
+import { pluginsHttpModule } from './plugins/plugins.http.ts';
+import { SecretBox } from './security/secret-box.ts';
+import { widgetAssetsHttpModule } from './storefront/widget-assets.http.ts';
+import { TenancyRepository } from './tenancy/tenancy.repository.ts';
+import { CORE_VERSION } from './version.ts';
+
+/**
+ * The composition root (design.md §2): the only core file that imports adapters/ and plugins/.
+ * It picks the adapters from the config, starts the database, migrates, loads plugins and
+ * assembles the HTTP app. Shutdown runs in reverse through the Lifecycle.
+ */
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Application {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  app: Express;
+  plugins: PluginHost;
+  mail: MailPort;
+  lifecycle: Lifecycle;
+  metrics: Metrics;
+  /** Set on the first start of an empty database with the demo enabled. */
+  demo: DemoSeedResult | undefined;
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<{ port: number; url: string }>;
+  /** Graceful shutdown: HTTP first, then plugins, mail, database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface ApplicationOptions {
+  logger?: Logger;
+  /** Defaults to every folder under plugins/ except sdk. */
+  pluginCandidates?: PluginCandidate[];
+}
+
+export async function discoverPlugins(dir = path.join(ROOT, 'plugins')): Promise<PluginCandidate[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isDirectory() && e.name !== 'sdk' && existsSync(path.join(dir, e.name, 'index.ts')))
+    .map((e) => ({ id: e.name, load: () => import(pathToFileURL(path.join(dir, e.name, 'index.ts')).href) }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Outside production a missing SECRET_KEY is generated once and kept under the data dir. */
+async function resolveSecretKey(config: Config, logger: Logger): Promise<string> {
+  if (config.secretKey) return config.secretKey;
+  const file = path.join(config.dataDir, 'secret-key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    await mkdir(config.dataDir, { recursive: true });
+    const key = randomBytes(32).toString('hex');
+    await writeFile(file, key, { mode: 0o600 });
+    logger.warn({ file }, 'SECRET_KEY is not set: generated a development key; set SECRET_KEY in production');
+    return key;
+  }
+}
+
+/** The configured PostgreSQL, or the embedded one under the data dir; closed through the lifecycle. */
+export async function openDatabase(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<Database> {
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: starting the embedded PostgreSQL');
+    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (m) => logger.debug({ component: 'embedded-postgres' }, m) });
+    lifecycle.onShutdown('embedded-postgres', () => embedded.stop());
+    databaseUrl = embedded.url;
+  }
+  const db = Database.connect(databaseUrl, { poolMax: config.dbPoolMax });
+  lifecycle.onShutdown('database', () => db.close());
+  return db;
+}
+
+export async function createApplication(config: Config, options: ApplicationOptions = {}): Promise<Application> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'concierge' } });
+  const lifecycle = new Lifecycle();
+  const metrics = new Metrics();
+  const failHard = async (error: unknown) => {
+    await lifecycle.shutdown();
+    throw error;
+  };
+
+  try {
+    const db = await openDatabase(config, logger, lifecycle);
+    const applied = await migrateLatest(db.knex);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+    const secretKey = await resolveSecretKey(config, logger);
+    const pluginSecrets = new SecretBox(secretKey, 'plugin-secrets');
+
+    // Mail: SMTP when configured, else the development outbox.
+    let mail: MailPort;
+    const modules: HttpModule[] = [];
+    if (config.mail.smtpUrl) {
+      mail = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
+    } else {
+      const outbox = createOutboxMailer({ dir: path.join(config.dataDir, 'outbox'), from: config.mail.from });
+      mail = outbox;
+      if (!config.isProduction) modules.push(devOutboxHttpModule(outbox));
+      logger.info('SMTP_URL is not set: mail goes to the development outbox at /dev/outbox');
+    }
+    lifecycle.onShutdown('mail', () => mail.close?.());
+
+    const tenancy = new TenancyRepository(db);
+    const catalog = new CatalogRepository(db);
+    const accounts = new AccountsRepository(db);
+    const pluginState = new PluginStateRepository(db);
+
+    // Plugins: each is checked before it runs; one that fails does not stop the others.
+    const plugins = new PluginHost({
+      coreVersion: CORE_VERSION,
+      logger,
+      publicUrl: config.http.publicUrl,
+      pluginEnv: config.pluginEnv,
+      http: createPluginHttpClient(),
+    });
+    const report = await plugins.start(options.pluginCandidates ?? (await discoverPlugins(config.pluginsDir)));
+    logger.info({ started: report.started, failed: report.failed.map((f) => `${f.id}: ${f.code}`) }, 'plugins loaded');
+    lifecycle.onShutdown('plugins', () => plugins.stop());
+
+    const sink: CoreEventSink = async ({ tenantId, pluginId, externalId, event }) => {
+      switch (event.type) {
+        case 'product.upserted': {
+          const p = event.product;
+          await catalog.upsertProducts(tenantId, [
+            {
+              source: pluginId,
+              externalId: p.externalId,
+              handle: p.handle,
+              title: p.title,
+              description: p.description,
+              priceCents: Math.round(Number(p.price.amount) * 100),
+              currency: p.price.currency,
+              url: p.url ?? null,
+              imageUrl: p.imageUrl ?? null,
+              tags: p.tags,
+              variants: p.variants,
+            },
+          ]);
+          break;
+        }
+        case 'product.deleted':
+          await catalog.deleteProductByExternalId(tenantId, pluginId, event.externalId);
+          break;
+        case 'app.uninstalled':
+          await pluginState.setInstallationStatus(tenantId, pluginId, externalId, 'uninstalled');
+          break;
+        default:
+          logger.info({ tenantId, pluginId, type: event.type }, 'plugin event has no handler yet');
+      }
+    };
+
+    let demo: DemoSeedResult | undefined;
+    if (config.demoSeed) {
+      const origins = [...new Set([new URL(config.http.publicUrl).origin, `http://localhost:${config.http.port}`, `http://127.0.0.1:${config.http.port}`])];
+      demo = await seedDemo({ tenancy, catalog, accounts, origins, admin: config.admin });
+    }
+
+    const scriptTag = plugins.get('script-tag')?.plugin.storefront;
+    modules.push(
+      pluginsHttpModule({ host: plugins, repository: pluginState, secrets: pluginSecrets, sink, logger, metrics }),
+      widgetAssetsHttpModule({ distDir: path.join(ROOT, 'dist', 'widget') }),
+    );
+    if (config.demoSeed) {
+      modules.push(
+        demoHttpModule({
+          db,
+          tenancy,
+          snippet: (botKey, widgetUrl) =>
+            scriptTag?.embed(plugins.get('script-tag')!.setupContext, { botKey, widgetUrl }).html ?? `<!-- script-tag plugin unavailable -->`,
+        }),
+      );
+    }
+
+    const app = createHttpApp({
+      logger,
+      db,
+      metrics,
+      lifecycle,
+      modules,
+      bodyLimit: config.http.bodyLimit,
+      trustProxy: config.http.trustProxy,
+      publicUrl: config.http.publicUrl,
+      version: CORE_VERSION,
+    });
+
+    return {
+      config,
+      logger,
+      db,
+      app,
+      plugins,
+      mail,
+      lifecycle,
+      metrics,
+      demo,
+      async listen() {
+        const running = await listen(app, config.http.port, config.http.host);
+        // Registered last, so it runs first: stop taking requests before anything closes.
+        lifecycle.onShutdown('http', () => running.close(config.http.shutdownTimeoutMs));
+        return { port: running.port, url: `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${running.port}` };
+      },
+      stop: () => lifecycle.shutdown((name, error) => logger.error({ err: error, component: name }, 'shutdown step failed')),
+    };
+  } catch (error) {
+    return failHard(error);
+  }
+}

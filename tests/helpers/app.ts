@@ -1,0 +1,47 @@
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import pino from 'pino';
+import { createApplication, type Application, type ApplicationOptions } from '../../core/bootstrap.ts';
+import { loadConfig } from '../../core/config.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+
+export interface TestApp {
+  application: Application;
+  url: string;
+  database: TestDatabase;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789abcdef';
+
+/** The real application (bootstrap, migrations, plugins, HTTP) on a database of its own, port 0. */
+export async function startTestApp(env: Record<string, string> = {}, options: ApplicationOptions & { database?: TestDatabase } = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'concierge-app-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    SECRET_KEY: TEST_SECRET_KEY,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DEMO_SEED: 'false',
+    ...env,
+  });
+  const application = await createApplication(config, { logger: pino({ level: config.logLevel }), ...options });
+  const { port } = await application.listen();
+  return {
+    application,
+    url: `http://127.0.0.1:${port}`,
+    database,
+    dataDir,
+    async stop() {
+      await application.stop();
+      if (!options.database) await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
