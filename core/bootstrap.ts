@@ -9,6 +9,9 @@ import { startEmbeddedPostgres } from '../adapters/db/embedded-postgres.ts';
 import { createOutboxMailer } from '../adapters/mail/outbox.ts';
 import { createSmtpMailer } from '../adapters/mail/smtp.ts';
 import { AccountsRepository } from './accounts/accounts.repository.ts';
+import type { Authenticator } from './accounts/auth-context.ts';
+import { BearerAuthenticator } from './accounts/bearer-authenticator.ts';
+import { AccessTokens } from './accounts/tokens.ts';
 import { CatalogRepository } from './catalog/catalog.repository.ts';
 import type { Config } from './config.ts';
 import { Database } from './db/database.ts';
@@ -25,7 +28,7 @@ import { createPluginHttpClient, PluginHost, type PluginCandidate } from './plug
 import type { CoreEventSink } from './plugins/plugin-context.ts';
 import { PluginStateRepository } from './plugins/plugin-state.repository.ts';
 import { pluginsHttpModule } from './plugins/plugins.http.ts';
-import { SecretBox } from './security/secret-box.ts';
+import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { widgetAssetsHttpModule } from './storefront/widget-assets.http.ts';
 import { TenancyRepository } from './tenancy/tenancy.repository.ts';
 import { CORE_VERSION } from './version.ts';
@@ -47,6 +50,10 @@ export interface Application {
   mail: MailPort;
   lifecycle: Lifecycle;
   metrics: Metrics;
+  /** Merchant route guards and the access tokens they check. */
+  auth: Authenticator;
+  tokens: AccessTokens;
+  repositories: { tenancy: TenancyRepository; catalog: CatalogRepository; accounts: AccountsRepository; pluginState: PluginStateRepository };
   /** Set on the first start of an empty database with the demo enabled. */
   demo: DemoSeedResult | undefined;
   /** Starts listening; resolves with the bound port. */
@@ -132,6 +139,8 @@ export async function createApplication(config: Config, options: ApplicationOpti
     const catalog = new CatalogRepository(db);
     const accounts = new AccountsRepository(db);
     const pluginState = new PluginStateRepository(db);
+    const tokens = new AccessTokens(deriveKey(secretKey, 'access-tokens'));
+    const auth: Authenticator = new BearerAuthenticator(tokens);
 
     // Plugins: each is checked before it runs; one that fails does not stop the others.
     const plugins = new PluginHost({
@@ -183,6 +192,8 @@ export async function createApplication(config: Config, options: ApplicationOpti
       demo = await seedDemo({ tenancy, catalog, accounts, origins, admin: config.admin });
     }
 
+    // Domain modules: each constructs its service(s) here and pushes its HttpModule (keep one block per module).
+
     const scriptTag = plugins.get('script-tag')?.plugin.storefront;
     modules.push(
       pluginsHttpModule({ host: plugins, repository: pluginState, secrets: pluginSecrets, sink, logger, metrics }),
@@ -220,6 +231,9 @@ export async function createApplication(config: Config, options: ApplicationOpti
       mail,
       lifecycle,
       metrics,
+      auth,
+      tokens,
+      repositories: { tenancy, catalog, accounts, pluginState },
       demo,
       async listen() {
         const running = await listen(app, config.http.port, config.http.host);
