@@ -97,6 +97,13 @@ describe('an interval crossing the 02:00-03:00 transition hour', () => {
     ]);
   });
 
+  it('a slot may span the spring gap: 01:00-04:00 holds one 90-minute slot, 01:00 to 03:30 local', () => {
+    const berlin = slotsOn('Europe/Berlin', '2026-03-29', early, 90);
+    expect(berlin.local).toEqual(['01:00:00+01:00']);
+    const ny = slotsOn('America/New_York', '2026-03-08', early, 120);
+    expect(ny.utcFull).toEqual(['2026-03-08T06:00:00.000Z']); // 01:00 EST to 04:00 EDT
+  });
+
   it('an interval that starts inside the spring gap starts when the gap ends', () => {
     const r = slotsOn('Europe/Berlin', '2026-03-29', [{ start: '02:30', end: '05:00' }]);
     expect(r.local).toEqual(['03:00:00+02:00', '04:00:00+02:00']);
