@@ -135,7 +135,7 @@ describe('openai adapter: streaming', () => {
     ]);
     const done = events.at(-1);
     expect(done).toMatchObject({ type: 'done', finishReason: 'tool_calls' });
-    expect(done!.type === 'done' && done.usage.completionTokens).toBeGreaterThan(0);
+    expect(done?.type === 'done' && done.usage.completionTokens).toBeGreaterThan(0);
   });
 
   it('estimates usage when the server sends none', async () => {
