@@ -34,7 +34,7 @@ const res = (id: string, extra: Partial<AvailabilityResource> = {}): Availabilit
   ...extra,
 });
 
-function query(over: Partial<AvailabilityQuery> & { service?: Partial<AvailabilityService> } = {}): AvailabilityQuery {
+function query(over: Partial<Omit<AvailabilityQuery, 'service'>> & { service?: Partial<AvailabilityService> } = {}): AvailabilityQuery {
   return {
     resources: [res('anna')],
     busy: [],
