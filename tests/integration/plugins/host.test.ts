@@ -1,0 +1,171 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { definePlugin, type PluginSetupContext } from '@concierge/plugin-sdk';
+import pino from 'pino';
+import { z } from 'zod';
+import { createPluginHttpClient, PluginHost, type PluginCandidate } from '../../../core/plugins/host.ts';
+import { SecretBox } from '../../../core/security/secret-box.ts';
+import { startTestApp, TEST_SECRET_KEY, type TestApp } from '../../helpers/app.ts';
+
+const logger = pino({ level: 'silent' });
+const candidate = (id: string, plugin: unknown): PluginCandidate => ({ id, load: async () => ({ default: plugin }) });
+const manifest = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: id, version: '1.0.0', coreRange: '^0.1.0', ...extra });
+
+function newHost(env: Record<string, string> = {}) {
+  return new PluginHost({ coreVersion: '0.1.0', logger, publicUrl: 'http://localhost', pluginEnv: env, http: createPluginHttpClient() });
+}
+
+describe('plugin host start-up', () => {
+  it('reports a bad manifest, a core range mismatch and a throwing setup by id, and still starts the rest', async () => {
+    const calls: string[] = [];
+    const host = newHost();
+    const report = await host.start([
+      candidate('good', definePlugin({ manifest: manifest('good'), setup: () => void calls.push('setup good') })),
+      candidate('bad-manifest', { manifest: { id: 'bad-manifest', version: 'one' } }),
+      candidate('too-new', definePlugin({ manifest: manifest('too-new', { coreRange: '^2.0.0' }) })),
+      candidate('throws', definePlugin({ manifest: manifest('throws'), setup: () => { throw new Error('token missing'); } })),
+      candidate('wrong-folder', definePlugin({ manifest: manifest('other-name') })),
+      { id: 'broken-module', load: async () => { throw new SyntaxError('Unexpected token'); } },
+    ]);
+    expect(report.started).toEqual(['good']);
+    const byId = Object.fromEntries(report.failed.map((f) => [f.id, f]));
+    expect(byId['bad-manifest']).toMatchObject({ code: 'PLUGIN_MANIFEST_INVALID' });
+    expect(byId['bad-manifest']!.reason).toMatch(/name/);
+    expect(byId['bad-manifest']!.reason).toMatch(/version/);
+    expect(byId['too-new']).toMatchObject({ code: 'PLUGIN_CORE_RANGE', reason: 'supports core ^2.0.0, this core is 0.1.0' });
+    expect(byId['throws']).toMatchObject({ code: 'PLUGIN_SETUP_FAILED', reason: 'setup threw: token missing' });
+    expect(byId['wrong-folder']!.reason).toMatch(/must equal its folder name/);
+    expect(byId['broken-module']).toMatchObject({ code: 'PLUGIN_MANIFEST_INVALID' });
+    expect(calls).toEqual(['setup good']);
+  });
+
+  it('sets plugins up in dependency order and tears them down in reverse', async () => {
+    const calls: string[] = [];
+    const plugin = (id: string, dependsOn: string[] = []) =>
+      definePlugin({ manifest: manifest(id, { dependsOn }), setup: () => void calls.push(`setup ${id}`), teardown: () => void calls.push(`teardown ${id}`) });
+    const host = newHost();
+    const report = await host.start([candidate('gamma', plugin('gamma', ['beta'])), candidate('alpha', plugin('alpha')), candidate('beta', plugin('beta', ['alpha']))]);
+    expect(report.started).toEqual(['alpha', 'beta', 'gamma']);
+    await host.stop();
+    expect(calls).toEqual(['setup alpha', 'setup beta', 'setup gamma', 'teardown gamma', 'teardown beta', 'teardown alpha']);
+  });
+
+  it('fails plugins with a missing dependency, a failed dependency, or a cycle', async () => {
+    const host = newHost();
+    const report = await host.start([
+      candidate('needs-ghost', definePlugin({ manifest: manifest('needs-ghost', { dependsOn: ['ghost'] }) })),
+      candidate('base', definePlugin({ manifest: manifest('base'), setup: () => { throw new Error('down'); } })),
+      candidate('on-base', definePlugin({ manifest: manifest('on-base', { dependsOn: ['base'] }) })),
+      candidate('xx', definePlugin({ manifest: manifest('xx', { dependsOn: ['yy'] }) })),
+      candidate('yy', definePlugin({ manifest: manifest('yy', { dependsOn: ['xx'] }) })),
+    ]);
+    expect(report.started).toEqual([]);
+    const codes = Object.fromEntries(report.failed.map((f) => [f.id, f.code]));
+    expect(codes).toMatchObject({ 'needs-ghost': 'PLUGIN_DEPENDENCY_MISSING', base: 'PLUGIN_SETUP_FAILED', 'on-base': 'PLUGIN_DEPENDENCY_MISSING', xx: 'PLUGIN_DEPENDENCY_CYCLE', yy: 'PLUGIN_DEPENDENCY_CYCLE' });
+  });
+
+  it('validates settings from PLUGIN_<ID>_* variables and names the variable that is wrong', async () => {
+    let seen: unknown;
+    const withSettings = (id: string) =>
+      definePlugin({ manifest: { ...manifest(id), settings: z.object({ apiKey: z.string().min(10) }) }, setup: (ctx: PluginSetupContext<{ apiKey: string }>) => void (seen = ctx.settings) });
+    const host = newHost({ PLUGIN_MY_APP_API_KEY: 'long-enough-key', PLUGIN_SHORT_API_KEY: 'x' });
+    const report = await host.start([candidate('my-app', withSettings('my-app')), candidate('short', withSettings('short'))]);
+    expect(report.started).toEqual(['my-app']);
+    expect(seen).toEqual({ apiKey: 'long-enough-key' });
+    expect(report.failed[0]).toMatchObject({ id: 'short', code: 'PLUGIN_CONFIG_INVALID' });
+    expect(report.failed[0]!.reason).toMatch(/PLUGIN_SHORT_API_KEY/);
+  });
+});
+
+describe('webhooks through the host', () => {
+  const SECRET = 'shop-webhook-secret';
+  const processed: string[] = [];
+  let app: TestApp;
+  let tenantId: string;
+
+  // A platform-like plugin: base64 HMAC-SHA256 of the raw body, delivery id and account in headers.
+  const hooks = definePlugin({
+    manifest: { ...manifest('acme'), secrets: z.object({ webhookSecret: z.string() }) },
+    webhooks: {
+      topics: ['products/update'],
+      identify: (req) =>
+        req.headers['x-acme-account'] && req.headers['x-acme-delivery']
+          ? { externalId: req.headers['x-acme-account']!, deliveryId: req.headers['x-acme-delivery']!, topic: req.headers['x-acme-topic'] ?? 'unknown' }
+          : undefined,
+      isPing: (req) => req.headers['x-acme-ping'] === '1',
+      verify: (ctx, req) => {
+        const expected = createHmac('sha256', (ctx.secrets as { webhookSecret: string }).webhookSecret).update(req.rawBody).digest('base64');
+        return req.headers['x-acme-signature'] === expected;
+      },
+      normalize: (_ctx, req, identity) => {
+        const body = JSON.parse(req.rawBody.toString('utf8'));
+        processed.push(identity.deliveryId);
+        return [{ type: 'product.upserted', product: { externalId: String(body.id), handle: body.handle, title: body.title, description: '', price: { amount: body.price, currency: 'EUR' }, tags: [], variants: [] } }];
+      },
+    },
+  });
+
+  beforeAll(async () => {
+    app = await startTestApp({}, { pluginCandidates: [candidate('acme', hooks)] });
+    const { tenancy, pluginState } = app.application.repositories;
+    tenantId = (await tenancy.createTenant({ name: 'Acme shop' })).id;
+    const sealed = new SecretBox(TEST_SECRET_KEY, 'plugin-secrets').seal(JSON.stringify({ webhookSecret: SECRET }));
+    await pluginState.upsertInstallation(tenantId, { pluginId: 'acme', externalId: 'shop-1.example', config: {}, secretsEncrypted: sealed });
+  });
+  afterAll(() => app.stop());
+
+  const deliver = (body: string, headers: Record<string, string>) =>
+    fetch(`${app.url}/webhooks/acme`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('base64');
+  const waitFor = async (predicate: () => Promise<boolean>) => {
+    for (let i = 0; i < 100; i++) {
+      if (await predicate()) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('condition not met in time');
+  };
+
+  it('answers 401 to a bad signature and stores nothing', async () => {
+    const body = JSON.stringify({ id: 1, handle: 'evil', title: 'Evil', price: '1.00' });
+    const res = await deliver(body, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-bad', 'x-acme-signature': sign(body, 'wrong') });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'WEBHOOK_SIGNATURE_INVALID' });
+    // A body changed after signing is just as invalid: the signature covers the raw bytes.
+    const res2 = await deliver(body.replace('1.00', '0.01'), { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-bad2', 'x-acme-signature': sign(body) });
+    expect(res2.status).toBe(401);
+    const rows = await app.database.db.tenant(tenantId, (trx) => trx('webhook_deliveries').select('delivery_id'));
+    expect(rows).toEqual([]);
+  });
+
+  it('answers 401 for an account that is not installed', async () => {
+    const body = '{}';
+    const res = await deliver(body, { 'x-acme-account': 'unknown.example', 'x-acme-delivery': 'd-x', 'x-acme-signature': sign(body) });
+    expect(res.status).toBe(401);
+  });
+
+  it('verifies, answers 200, processes once, and drops a duplicate delivery', async () => {
+    const body = JSON.stringify({ id: 42, handle: 'linen-shirt', title: 'Linen Shirt', price: '59.00' });
+    const headers = { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-42', 'x-acme-topic': 'products/update', 'x-acme-signature': sign(body) };
+    const first = await deliver(body, headers);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ status: 'accepted' });
+    const second = await deliver(body, headers);
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual({ status: 'duplicate' });
+
+    await waitFor(async () => (await app.database.db.tenant(tenantId, (trx) => trx('webhook_deliveries').where({ delivery_id: 'd-42' }).first()))?.status === 'processed');
+    expect(processed.filter((id) => id === 'd-42')).toEqual(['d-42']);
+    const product = await app.database.db.tenant(tenantId, (trx) => trx('products').where({ handle: 'linen-shirt' }).first());
+    expect(product).toMatchObject({ title: 'Linen Shirt', price_cents: 5900, source: 'acme', external_id: '42' });
+  });
+
+  it('answers an unsigned ping with 200 without processing it', async () => {
+    const res = await fetch(`${app.url}/webhooks/acme`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-acme-ping': '1' }, body: 'webhook_id=7' });
+    expect(res.status).toBe(200);
+  });
+
+  it('answers 400 when the delivery does not say who it is for, and 404 for an unknown plugin', async () => {
+    expect((await deliver('{}', {})).status).toBe(400);
+    expect((await fetch(`${app.url}/webhooks/nobody`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+});
