@@ -243,6 +243,16 @@ describe('openai adapter: retries and errors', () => {
     expect(fake.chatRequests()).toHaveLength(1);
   });
 
+  it('a slow consumer does not count against the idle timeout', async () => {
+    fake.script(fakeTurn.text('one two three', { chunks: 3 }));
+    const events: LlmStreamEvent[] = [];
+    for await (const e of llm({ idleTimeoutMs: 100 }).stream(req())) {
+      events.push(e);
+      await new Promise((r) => setTimeout(r, 150)); // the engine is busy persisting/fanning out
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'stop' });
+  });
+
   it('retries a hang before the first byte, then succeeds', async () => {
     fake.script(fakeTurn.hang(), fakeTurn.text('second try'));
     const { text, error } = await collect(llm({ timeoutMs: 150, maxRetries: 1 }).stream(req()));
