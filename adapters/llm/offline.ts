@@ -450,6 +450,8 @@ const FILLER = /\b(there|again|so much|a lot|very much|all|everyone|folks|team|y
 
 const AFFIRMATIVE = /^\s*(yes|yeah|yep|yup|sure|ok|okay|please|please do|go ahead|do it|ja|jawohl|gerne?|bitte|ok bitte|ja bitte|ja gerne|klar|genau|passt|einverstanden|mach das|machen sie das)\b/;
 
+const NEGATIVE = /^\s*(no|nope|not that|nein|lieber nicht|doch nicht|eher nicht)\b|\b(different|another|other|andere[nrms]?|anderen)\b.{0,20}\b(time|day|slot|zeit|tag|termin)/;
+
 type Social = 'greeting' | 'thanks' | 'bye' | 'ack';
 
 function socialKind(text: string): Social | undefined {
@@ -767,6 +769,7 @@ function previousOrderContext(ctx: Ctx): OrderContext | undefined {
 }
 
 function isOrderIntent(lower: string, text: string): boolean {
+  if (/^\s*#?\s*\d{3,12}\s*[.!?]?\s*$/.test(text)) return true; // a bare number is an order number
   const details = Boolean(extractEmail(text)) || /#\s?\d|\b\d{3,}\b/.test(text);
   if (has(POLICY, lower) && !details) return false;
   return has(ORDER_STRONG, lower) || (has(ORDER_WEAK, lower) && details);
@@ -788,19 +791,33 @@ function orderPlan(ctx: Ctx, text: string, lower: string): Plan | undefined {
 
 // ---------------------------------------------------------------- booking
 
-/** Last booking step of the recent turns (the booking conversation still open), if any. */
-function previousBookingStep(ctx: Ctx): Step | undefined {
-  for (const t of [...ctx.previous].reverse().slice(0, 3)) {
+interface BookingContext {
+  /** The last booking step: where the conversation stands. */
+  last: Step;
+  /** The newest successful find_slots in the same booking conversation, for picking a time. */
+  slots?: FindSlotsResult;
+}
+
+/** The booking conversation still open in the recent turns, if any. */
+function bookingContext(ctx: Ctx): BookingContext | undefined {
+  let last: Step | undefined;
+  for (const t of [...ctx.previous].reverse().slice(0, 4)) {
     if (t.steps.length === 0) continue; // a re-ask in between keeps the context
-    const last = t.steps.at(-1)!;
-    return BOOKING_TOOLS.has(last.call.name) ? last : undefined;
+    if (!BOOKING_TOOLS.has(t.steps.at(-1)!.call.name)) break;
+    last ??= t.steps.at(-1)!;
+    for (const st of [...t.steps].reverse()) {
+      if (st.call.name !== CORE_TOOLS.findSlots) continue;
+      const r = outcome(CORE_TOOLS.findSlots, st);
+      if (r.ok && r.value.slots.length > 0) return { last, slots: r.value };
+    }
   }
-  return undefined;
+  return last ? { last } : undefined;
 }
 
 function continueBooking(ctx: Ctx, lower: string): Plan | undefined {
-  const step = previousBookingStep(ctx);
-  if (!step) return undefined;
+  const booking = bookingContext(ctx);
+  if (!booking) return undefined;
+  const step = booking.last;
 
   if (step.call.name === CORE_TOOLS.listServices) {
     const listed = outcome(CORE_TOOLS.listServices, step);
@@ -810,29 +827,42 @@ function continueBooking(ctx: Ctx, lower: string): Plan | undefined {
     return nothingElseSaid(lower) ? say(ctx.s.chooseService(listed.value.items, ctx.f)) : undefined;
   }
 
-  if (step.call.name === CORE_TOOLS.findSlots) {
-    const found = outcome(CORE_TOOLS.findSlots, step);
-    if (!found.ok) return undefined;
-    const { serviceId, slots, timeZone } = found.value;
-    if (slots.length === 0) return undefined;
+  if (step.call.name === CORE_TOOLS.proposeBooking) {
+    const serviceId = str(step.args.serviceId);
+    const proposed = outcome(CORE_TOOLS.proposeBooking, step);
+    if (AFFIRMATIVE.test(lower)) {
+      if (proposed.ok) return say(ctx.s.confirmOnCard);
+      return serviceId ? findSlots(ctx, serviceId) : undefined; // "yes, show me the other times"
+    }
+    // "Monday instead" / "the third one": pick again from the times shown before.
+    if (booking.slots && booking.slots.serviceId === serviceId) {
+      const picked = pickSlot(ctx, booking.slots, lower);
+      if (picked) return picked;
+    }
+    // "No, another time please": back to the free times of that service.
+    if (serviceId && (NEGATIVE.test(lower) || has(LATER, lower))) return findSlots(ctx, serviceId);
+    return undefined;
+  }
+
+  if (step.call.name === CORE_TOOLS.findSlots && booking.slots) {
+    const { serviceId, slots, timeZone } = booking.slots;
     if (has(LATER, lower)) {
       const last = isoParts(slots.at(-1)!.start)!;
       const next = new Date(Date.UTC(last.year, last.month - 1, last.day + 1));
       return findSlots(ctx, serviceId, { from: next.toISOString().slice(0, 10) });
     }
-    const choice = matchSlot(slots, lower);
-    if (choice.slot) return proposeBooking(ctx, serviceId, choice.slot.start);
-    if (choice.constrained) return say(ctx.s.slotNotAvailable(slots.slice(0, MAX_SLOTS_SHOWN), timeZone, ctx.f));
+    const picked = pickSlot(ctx, booking.slots, lower);
+    if (picked) return picked;
     return nothingElseSaid(lower) ? say(ctx.s.chooseSlot(serviceNameOf(ctx, serviceId), slots.slice(0, MAX_SLOTS_SHOWN), timeZone, ctx.f)) : undefined;
   }
+  return undefined;
+}
 
-  if (step.call.name === CORE_TOOLS.proposeBooking) {
-    if (!AFFIRMATIVE.test(lower)) return undefined;
-    const proposed = outcome(CORE_TOOLS.proposeBooking, step);
-    if (proposed.ok) return say(ctx.s.confirmOnCard);
-    const serviceId = str(step.args.serviceId);
-    return serviceId ? findSlots(ctx, serviceId) : undefined;
-  }
+/** A proposal for the slot the shopper described, a re-list when nothing fits, or nothing if no time was named. */
+function pickSlot(ctx: Ctx, found: FindSlotsResult, lower: string): Plan | undefined {
+  const choice = matchSlot(found.slots, lower);
+  if (choice.slot) return proposeBooking(ctx, found.serviceId, choice.slot.start);
+  if (choice.constrained) return say(ctx.s.slotNotAvailable(found.slots.slice(0, MAX_SLOTS_SHOWN), found.timeZone, ctx.f));
   return undefined;
 }
 

@@ -298,6 +298,28 @@ describe('offline model: booking', () => {
     expect(args(hit, 'propose_booking')).toEqual({ serviceId: 'svc-fitting', start: '2026-05-05T10:30:00+02:00' });
   });
 
+  it('after a proposal, another day picks again from the shown times; "no, another time" lists them again', async () => {
+    const llm = createOfflineLlm();
+    const a = await say(llm, [], 'Ich möchte eine Anprobe buchen');
+    expect(names(a)).toEqual(['list_services', 'find_slots']);
+    const b = await say(llm, a.history, 'den ersten');
+    expect(args(b, 'propose_booking').start).toBe(SLOTS[0]!.start);
+    const c = await say(llm, b.history, 'Lieber Mittwoch');
+    expect(args(c, 'propose_booking')).toEqual({ serviceId: 'svc-fitting', start: '2026-05-06T09:00:00+02:00' });
+    expect(c.text).toContain('Mi., 6. Mai, 09:00');
+    const d = await say(llm, c.history, 'Nein, eine andere Zeit bitte');
+    expect(names(d)).toEqual(['find_slots']);
+    expect(d.text).toContain('Diese Zeiten sind frei');
+  });
+
+  it('asks again, in the same language, when the reply names no service', async () => {
+    const llm = createOfflineLlm();
+    const a = await say(llm, [], 'Ich möchte einen Termin');
+    const b = await say(llm, a.history, 'hmm');
+    expect(b.calls).toEqual([]);
+    expect(b.text).toContain('Welchen Termin möchten Sie buchen?');
+  });
+
   it('with a single service goes straight to its free times', async () => {
     const world = { services: [SERVICES[1]!], slots: SLOTS };
     const x = await say(createOfflineLlm(), [], 'Can I schedule a consultation?', { world });
@@ -355,6 +377,12 @@ describe('offline model: orders and people', () => {
     const c = await say(llm, b.history, 'jane@example.com');
     expect(args(c, 'lookup_order')).toEqual({ orderNumber: '1001', email: 'jane@example.com' });
     expect(c.text).toContain('versandt');
+  });
+
+  it('reads a bare number as an order number', async () => {
+    const x = await say(createOfflineLlm(), [], '1001', { locale: 'de' });
+    expect(args(x, 'lookup_order')).toEqual({ orderNumber: '1001' });
+    expect(x.text).toContain('E-Mail-Adresse');
   });
 
   it('reports a wrong email as not found without saying which part was wrong', async () => {
