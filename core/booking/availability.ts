@@ -148,6 +148,7 @@ class ZoneClock {
       // Bounded memory for a long-running process; recomputing is cheap enough.
       this.blocks.clear();
       this.boundaries.clear();
+      this.lastBlock = undefined;
     }
     const o0 = this.boundaryOffset(k);
     const o1 = this.boundaryOffset(k + 1);
@@ -168,9 +169,19 @@ class ZoneClock {
     return b;
   }
 
+  private lastK = NaN;
+  private lastBlock: DayBlock | undefined;
+
   /** Offset from UTC in minutes at instant t (ms). */
   offsetAt(t: number): number {
-    const b = this.block(Math.floor(t / DAY));
+    // Callers walk time in order, so the previous block is usually the right one.
+    const k = Math.floor(t / DAY);
+    let b = this.lastBlock;
+    if (k !== this.lastK || !b) {
+      b = this.block(k);
+      this.lastK = k;
+      this.lastBlock = b;
+    }
     return t < b.at ? b.o0 : b.o1;
   }
 
@@ -370,9 +381,15 @@ function prepareResources(query: AvailabilityQuery, serviceId: string): Prepared
   });
 
   const busy = query.busy;
+  let lastId: string | undefined;
+  let p: PreparedResource | undefined;
   for (let i = 0; i < busy.length; i++) {
     const b = busy[i]!;
-    const p = byId.get(b.resourceId);
+    if (b.resourceId !== lastId) {
+      // Busy lists usually come grouped by resource: skip the map lookup while it stays the same.
+      lastId = b.resourceId;
+      p = byId.get(lastId);
+    }
     if (!p) continue; // busy time of a resource that cannot perform this service is irrelevant
     const s = requireTime(b.start, `busy[${i}].start`);
     const e = requireTime(b.end, `busy[${i}].end`);
@@ -397,10 +414,8 @@ interface SortedBusy {
 
 function sortBusy(p: PreparedResource): SortedBusy {
   const { busyStart: bs, busyEnd: be, busySame: same, busySeats: seats } = p;
-  const order = new Uint32Array(bs.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
   // Ties do not matter below (running maxima and group sums), so the result is independent of input order.
-  order.sort((a, b) => bs[a]! - bs[b]!);
+  const order = orderByStart(bs);
   let nOther = 0;
   for (let i = 0; i < same.length; i++) if (!same[i]) nOther++;
   const os = new Float64Array(nOther);
@@ -440,6 +455,33 @@ function sortBusy(p: PreparedResource): SortedBusy {
   }
   if (lastDayKey === lastDayKey) loadByDay.set(lastDayKey, lastDayLoad);
   return { os, oe, gs, ge, gSeats, loadByDay };
+}
+
+/**
+ * Indices of `starts` in ascending order of value. When (range × count) fits a double exactly, each
+ * index is packed below its start offset into one number and sorted natively, with no comparator
+ * (several times faster); otherwise a comparator sort.
+ */
+function orderByStart(starts: number[]): Uint32Array {
+  const n = starts.length;
+  const order = new Uint32Array(n);
+  if (n === 0) return order;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of starts) {
+    if (s < min) min = s;
+    if (s > max) max = s;
+  }
+  if ((max - min + 1) * n < Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (starts[i]! - min) * n + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i]! % n;
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => starts[a]! - starts[b]!);
+  return order;
 }
 
 // ---------------------------------------------------------------------------------------------
