@@ -79,7 +79,6 @@ export function escapeHtml(value: string): string {
 
 /** One line: no line breaks or control characters (shopper-written names must not forge lines or headers). */
 function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 

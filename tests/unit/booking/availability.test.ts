@@ -155,6 +155,18 @@ describe('computeAvailability', () => {
     expect(ten.seatsLeft).toBe(5); // a party of five still fits in room-a
   });
 
+  it('gives the same answer for busy lists too wide for the packed sort (comparator fallback)', () => {
+    // 3,000 bookings plus one in 1900: range × count exceeds 2^53, so the other sort path runs.
+    const many = Array.from({ length: 3000 }, (_, i) => {
+      const start = new Date(at('09:00').getTime() + ((i * 7919) % 3000) * 86_400_000 * 7 + 3_600_000 * (i % 3));
+      return { resourceId: 'anna', start, end: new Date(start.getTime() + 1_800_000) };
+    });
+    const ancient = { resourceId: 'anna', start: new Date('1900-01-01T00:00:00Z'), end: new Date('1900-01-01T01:00:00Z') };
+    const expected = starts(query({ busy: many }));
+    expect(expected).toEqual(['10:00', '11:00', '12:00', '13:00', '14:00', '15:00', '16:00']); // the 09:00-09:30 booking
+    expect(starts(query({ busy: [ancient, ...many] }))).toEqual(expected);
+  });
+
   it('ignores busy time of other resources and empty intervals', () => {
     expect(starts(query({ busy: [busy('someone-else', '09:00', '17:00'), busy('anna', '10:00', '10:00')] }))).toHaveLength(8);
   });
