@@ -10,7 +10,12 @@ import { createOutboxMailer } from '../adapters/mail/outbox.ts';
 import { createSmtpMailer } from '../adapters/mail/smtp.ts';
 import { AccountsRepository } from './accounts/accounts.repository.ts';
 import type { Authenticator } from './accounts/auth-context.ts';
-import { BearerAuthenticator } from './accounts/bearer-authenticator.ts';
+import { accountsHttpModule } from './accounts/accounts.routes.ts';
+import { AccountsService, type FirstStartResult } from './accounts/accounts.service.ts';
+import { ApiKeysService } from './accounts/api-keys.service.ts';
+import { AccountsAuthenticator } from './accounts/authenticator.ts';
+import { SessionCookies } from './accounts/cookies.ts';
+import { TeamService } from './accounts/team.service.ts';
 import { AccessTokens } from './accounts/tokens.ts';
 import { CatalogRepository } from './catalog/catalog.repository.ts';
 import type { Config } from './config.ts';
@@ -28,8 +33,10 @@ import { createPluginHttpClient, PluginHost, type PluginCandidate } from './plug
 import type { CoreEventSink } from './plugins/plugin-context.ts';
 import { PluginStateRepository } from './plugins/plugin-state.repository.ts';
 import { pluginsHttpModule } from './plugins/plugins.http.ts';
+import { RateLimitCounters } from './security/rate-limit.ts';
 import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { widgetAssetsHttpModule } from './storefront/widget-assets.http.ts';
+import { botIdentitySecretBox, botsHttpModule } from './tenancy/bots.routes.ts';
 import { TenancyRepository } from './tenancy/tenancy.repository.ts';
 import { CORE_VERSION } from './version.ts';
 
@@ -53,6 +60,10 @@ export interface Application {
   /** Merchant route guards and the access tokens they check. */
   auth: Authenticator;
   tokens: AccessTokens;
+  /** Sign-in, sessions and passwords; `settled()` waits for mail sent after answering. */
+  accounts: AccountsService;
+  /** Set when this start created the first owner (empty database, demo off); main.ts prints it once. */
+  firstStart: FirstStartResult | undefined;
   repositories: { tenancy: TenancyRepository; catalog: CatalogRepository; accounts: AccountsRepository; pluginState: PluginStateRepository };
   /** Set on the first start of an empty database with the demo enabled. */
   demo: DemoSeedResult | undefined;
@@ -66,6 +77,8 @@ export interface ApplicationOptions {
   logger?: Logger;
   /** Defaults to every folder under plugins/ except sdk. */
   pluginCandidates?: PluginCandidate[];
+  /** The clock services use for expiry (tests move it); defaults to the system clock. */
+  clock?: () => Date;
 }
 
 export async function discoverPlugins(dir = path.join(ROOT, 'plugins')): Promise<PluginCandidate[]> {
@@ -139,8 +152,18 @@ export async function createApplication(config: Config, options: ApplicationOpti
     const catalog = new CatalogRepository(db);
     const accounts = new AccountsRepository(db);
     const pluginState = new PluginStateRepository(db);
-    const tokens = new AccessTokens(deriveKey(secretKey, 'access-tokens'));
-    const auth: Authenticator = new BearerAuthenticator(tokens);
+    const clock = options.clock ?? (() => new Date());
+    const tokens = new AccessTokens(deriveKey(secretKey, 'access-tokens'), clock);
+    // Counters in PostgreSQL (brute force, rate limits) hold across instances; any module may use them.
+    const counters = new RateLimitCounters(db, clock);
+    const accountsService = new AccountsService({ db, tenancy, accounts, tokens, counters, mail, logger, publicUrl: config.http.publicUrl, now: clock });
+    const apiKeys = new ApiKeysService(db, clock);
+    const sessionCookies = new SessionCookies(deriveKey(secretKey, 'csrf'), config.http.publicUrl.startsWith('https:'));
+    const accountsAuth = new AccountsAuthenticator(tokens, sessionCookies, {
+      sessionRole: (tenantId, sessionId, userId) => accountsService.sessionRole(tenantId, sessionId, userId),
+      apiKey: (key) => apiKeys.authenticate(key),
+    });
+    const auth: Authenticator = accountsAuth;
 
     // Plugins: each is checked before it runs; one that fails does not stop the others.
     const plugins = new PluginHost({
@@ -194,6 +217,15 @@ export async function createApplication(config: Config, options: ApplicationOpti
 
     // Domain modules: each constructs its service(s) here and pushes its HttpModule (keep one block per module).
 
+    // Accounts (auth, me, team, API keys, audit) and bots. The authenticator above is theirs.
+    const firstStart = await accountsService.ensureFirstOwner(config.admin);
+    const team = new TeamService({ db, accounts, tenancy, service: accountsService, mail, logger, publicUrl: config.http.publicUrl, now: clock });
+    modules.push(
+      accountsHttpModule({ service: accountsService, team, apiKeys, auth: accountsAuth, cookies: sessionCookies, counters }),
+      botsHttpModule({ tenancy, auth, identitySecrets: botIdentitySecretBox(secretKey) }),
+    );
+    lifecycle.onShutdown('accounts', () => accountsService.settled());
+
     const scriptTag = plugins.get('script-tag')?.plugin.storefront;
     modules.push(
       pluginsHttpModule({ host: plugins, repository: pluginState, secrets: pluginSecrets, sink, logger, metrics }),
@@ -233,6 +265,8 @@ export async function createApplication(config: Config, options: ApplicationOpti
       metrics,
       auth,
       tokens,
+      accounts: accountsService,
+      firstStart,
       repositories: { tenancy, catalog, accounts, pluginState },
       demo,
       async listen() {

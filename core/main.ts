@@ -27,6 +27,11 @@ async function main(): Promise<void> {
     // Printed to the terminal once, on the first start; never written to the log.
     lines.push('', 'Demo store created. Merchant login (shown only now):', `  email:    ${demo.admin.email}`, `  password: ${demo.admin.generated ? demo.admin.password : '(ADMIN_PASSWORD)'}`);
   }
+  const first = application.firstStart;
+  if (first) {
+    // The first owner of an empty database (demo off): printed once, never logged.
+    lines.push('', 'First start: created the store "My Store" and its owner (shown only now):', `  email:    ${first.email}`, `  password: ${first.generated ? first.password : '(ADMIN_PASSWORD)'}`);
+  }
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
   let stopping = false;

@@ -10,6 +10,10 @@ export interface AuthContext {
   userId: string | null;
   role: Role;
   via: 'access-token' | 'session-cookie' | 'api-key';
+  /** The signed-in session (access token or cookie); absent for an API key. */
+  sessionId?: string;
+  /** The API key used; absent for a person. */
+  apiKeyId?: string;
 }
 
 declare module 'express-serve-static-core' {

@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.ts';
+import type { Database, Tx } from '../db/database.ts';
 import { newBotPublicKey, tenantIdFromBotKey } from './keys.ts';
 
 export interface TenantRow {
@@ -50,6 +50,18 @@ export class TenancyRepository {
     });
   }
 
+  /**
+   * Inserts a tenant inside the caller's unit of work, as `db.tenant(id, ...)` of the new id:
+   * signup creates the tenant, its owner and the first session in one transaction, so a failure
+   * (e.g. a taken email) leaves nothing behind.
+   */
+  async insertTenant(trx: Tx, input: { id: string; name: string; timeZone?: string; locale?: string }): Promise<TenantRow> {
+    const [row] = await trx('tenants')
+      .insert({ id: input.id, name: input.name, time_zone: input.timeZone ?? 'UTC', locale: input.locale ?? 'en' })
+      .returning('*');
+    return row as TenantRow;
+  }
+
   countTenants(): Promise<number> {
     return this.db.system(async (trx) => Number((await trx('tenants').count<{ count: number }[]>('* as count'))[0]?.count ?? 0));
   }
@@ -80,6 +92,43 @@ export class TenancyRepository {
 
   listBots(tenantId: string): Promise<BotRow[]> {
     return this.db.tenant(tenantId, (trx) => trx<BotRow>('bots').orderBy('created_at'));
+  }
+
+  /** Oldest first; `after` is the (created_at, id) of the last bot of the previous page. */
+  listBotsPage(tenantId: string, options: { limit: number; after?: { createdAt: Date; id: string } }): Promise<BotRow[]> {
+    return this.db.tenant(tenantId, (trx) => {
+      const query = trx<BotRow>('bots').where({ tenant_id: tenantId });
+      if (options.after) query.whereRaw('(created_at, id) > (?::timestamptz, ?::uuid)', [options.after.createdAt, options.after.id]);
+      return query.orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(options.limit);
+    });
+  }
+
+  getBot(tenantId: string, botId: string): Promise<BotRow | undefined> {
+    return this.db.tenant(tenantId, (trx) => trx<BotRow>('bots').where({ tenant_id: tenantId, id: botId }).first());
+  }
+
+  /** undefined when the bot does not exist (in this tenant). */
+  updateBot(tenantId: string, botId: string, patch: Partial<Omit<NewBot, 'identitySecretEncrypted'>> & { identitySecretEncrypted?: string | null }): Promise<BotRow | undefined> {
+    const changes: Record<string, unknown> = {};
+    if (patch.name !== undefined) changes.name = patch.name;
+    if (patch.allowedOrigins !== undefined) changes.allowed_origins = patch.allowedOrigins;
+    if (patch.locale !== undefined) changes.locale = patch.locale;
+    if (patch.timeZone !== undefined) changes.time_zone = patch.timeZone;
+    if (patch.greeting !== undefined) changes.greeting = patch.greeting;
+    if (patch.persona !== undefined) changes.persona = patch.persona;
+    if (patch.theme !== undefined) changes.theme = JSON.stringify(patch.theme);
+    if (patch.identitySecretEncrypted !== undefined) changes.identity_secret_encrypted = patch.identitySecretEncrypted;
+    return this.db.tenant(tenantId, async (trx) => {
+      const [row] = await trx('bots')
+        .where({ tenant_id: tenantId, id: botId })
+        .update({ ...changes, updated_at: trx.fn.now() })
+        .returning('*');
+      return row as BotRow | undefined;
+    });
+  }
+
+  deleteBot(tenantId: string, botId: string): Promise<boolean> {
+    return this.db.tenant(tenantId, async (trx) => (await trx('bots').where({ tenant_id: tenantId, id: botId }).delete()) > 0);
   }
 
   /** Resolves a widget's bot key inside the tenant the key names. */

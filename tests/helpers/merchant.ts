@@ -23,6 +23,7 @@ export async function createMerchant(application: Application, options: { role?:
   const email = `${role}-${randomBytes(4).toString('hex')}@store.example`;
   // A precomputed hash keeps test set-up fast (bcrypt at 12 rounds costs ~250 ms).
   const user = await accounts.createMember(tenantId, { email, passwordHash: '$2b$04$invalidinvalidinvalidinuGJ5ZqL7lQz1Q3y1Xq0V4bYQ9wFh7y2', role });
-  const token = application.tokens.sign({ sub: user.id, tid: tenantId, role });
+  // A real session: the authenticator checks it on every request (sign-out, role changes apply at once).
+  const { accessToken: token } = await application.accounts.issueSession(tenantId, user.id);
   return { tenantId, userId: user.id, email, role, token, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
 }

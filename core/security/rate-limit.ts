@@ -1,0 +1,170 @@
+import type { RequestHandler } from 'express';
+import type { Store as ExpressRateLimitStore, IncrementResponse } from 'express-rate-limit';
+import type { Database } from '../db/database.ts';
+import { problems } from '../http/problem.ts';
+
+/**
+ * Fixed-window counters in PostgreSQL (design.md §3, §11), so limits hold across instances.
+ * One row per key; each operation is a single atomic statement, so concurrent instances
+ * never lose a hit. Times come from the injected clock (tests move it), not from the database.
+ * Keys are opaque: callers namespace them (`login:ip:…`) and hash anything personal.
+ */
+
+export interface CounterState {
+  count: number;
+  /** When the current window ends and the count starts again at zero. */
+  resetAt: Date;
+  lastHitAt: Date;
+}
+
+export interface BackoffPolicy {
+  /** Length of the counting window. */
+  windowSeconds: number;
+  /** Attempts allowed at full speed within the window. */
+  freeAttempts: number;
+  /** Wait after the first attempt beyond `freeAttempts`; doubles with every further one. */
+  baseDelaySeconds: number;
+  maxDelaySeconds: number;
+}
+
+export type BackoffResult = { allowed: true; count: number } | { allowed: false; count: number; retryAfterSeconds: number };
+
+interface CounterRow {
+  count: number;
+  expires_at: Date;
+  last_hit_at: Date;
+}
+
+const toState = (row: CounterRow): CounterState => ({ count: row.count, resetAt: row.expires_at, lastHitAt: row.last_hit_at });
+
+export class RateLimitCounters {
+  private hits = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Counts one hit in a fixed window and returns the state after it. */
+  async hit(key: string, windowSeconds: number): Promise<CounterState> {
+    const now = this.now();
+    const expires = new Date(now.getTime() + windowSeconds * 1000);
+    const row = await this.db.system(async (trx) => {
+      const { rows } = await trx.raw<{ rows: CounterRow[] }>(
+        `INSERT INTO rate_limit_counters AS c (key, count, window_started_at, expires_at, last_hit_at)
+         VALUES (:key, 1, :now, :expires, :now)
+         ON CONFLICT (key) DO UPDATE SET
+           count = CASE WHEN c.expires_at <= :now THEN 1 ELSE c.count + 1 END,
+           window_started_at = CASE WHEN c.expires_at <= :now THEN :now ELSE c.window_started_at END,
+           expires_at = CASE WHEN c.expires_at <= :now THEN :expires ELSE c.expires_at END,
+           last_hit_at = :now
+         RETURNING count, expires_at, last_hit_at`,
+        { key, now, expires },
+      );
+      return rows[0]!;
+    });
+    this.maybeSweep();
+    return toState(row);
+  }
+
+  /**
+   * Counts an attempt only if it may go ahead: within `freeAttempts` per window, or once the
+   * back-off since the last counted attempt (base × 2^(count − free), capped) has passed.
+   * The check and the increment are one statement, so parallel attempts cannot slip through.
+   */
+  async attempt(key: string, policy: BackoffPolicy): Promise<BackoffResult> {
+    const now = this.now();
+    const expires = new Date(now.getTime() + policy.windowSeconds * 1000);
+    const params = { key, now, expires, free: policy.freeAttempts, base: policy.baseDelaySeconds, max: policy.maxDelaySeconds };
+    const delaySql = `LEAST(:max::float8, :base::float8 * power(2, GREATEST(c.count - :free::int, 0)))`;
+    const result = await this.db.system(async (trx) => {
+      const { rows } = await trx.raw<{ rows: CounterRow[] }>(
+        `INSERT INTO rate_limit_counters AS c (key, count, window_started_at, expires_at, last_hit_at)
+         VALUES (:key, 1, :now, :expires, :now)
+         ON CONFLICT (key) DO UPDATE SET
+           count = CASE WHEN c.expires_at <= :now THEN 1 ELSE c.count + 1 END,
+           window_started_at = CASE WHEN c.expires_at <= :now THEN :now ELSE c.window_started_at END,
+           expires_at = CASE WHEN c.expires_at <= :now THEN :expires ELSE c.expires_at END,
+           last_hit_at = :now
+         WHERE c.expires_at <= :now
+            OR c.count < :free::int
+            OR c.last_hit_at + make_interval(secs => ${delaySql}) <= :now
+         RETURNING count, expires_at, last_hit_at`,
+        params,
+      );
+      if (rows[0]) return { allowed: true as const, count: rows[0].count };
+      const { rows: blocked } = await trx.raw<{ rows: { count: number; wait: number }[] }>(
+        `SELECT c.count, EXTRACT(EPOCH FROM (c.last_hit_at + make_interval(secs => ${delaySql}) - :now::timestamptz))::float8 AS wait
+         FROM rate_limit_counters c WHERE c.key = :key`,
+        params,
+      );
+      const row = blocked[0];
+      return { allowed: false as const, count: row?.count ?? 0, retryAfterSeconds: Math.max(1, Math.ceil(row?.wait ?? 1)) };
+    });
+    this.maybeSweep();
+    return result;
+  }
+
+  async get(key: string): Promise<CounterState | undefined> {
+    const row = await this.db.system((trx) =>
+      trx('rate_limit_counters').where('key', key).where('expires_at', '>', this.now()).first<CounterRow | undefined>('count', 'expires_at', 'last_hit_at'),
+    );
+    return row ? toState(row) : undefined;
+  }
+
+  /** Takes back one hit (e.g. an attempt that turned out fine should not count as a failure). */
+  async decrement(key: string): Promise<void> {
+    await this.db.system((trx) => trx('rate_limit_counters').where({ key }).where('count', '>', 0).decrement('count', 1));
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.db.system((trx) => trx('rate_limit_counters').where({ key }).delete());
+  }
+
+  /** Deletes windows that ended; also run now and then by `hit`, so the table stays small. */
+  async sweep(): Promise<number> {
+    return this.db.system((trx) => trx('rate_limit_counters').where('expires_at', '<', this.now()).delete());
+  }
+
+  private maybeSweep(): void {
+    if (++this.hits % 500 === 0) this.sweep().catch(() => undefined);
+  }
+
+  /** The same counters as an express-rate-limit store, for modules that prefer that middleware. */
+  expressStore(windowMs: number, prefix = 'erl:'): ExpressRateLimitStore {
+    const windowSeconds = Math.max(1, Math.ceil(windowMs / 1000));
+    return {
+      localKeys: false,
+      prefix,
+      increment: async (key): Promise<IncrementResponse> => {
+        const state = await this.hit(prefix + key, windowSeconds);
+        return { totalHits: state.count, resetTime: state.resetAt };
+      },
+      get: async (key) => {
+        const state = await this.get(prefix + key);
+        return state ? { totalHits: state.count, resetTime: state.resetAt } : undefined;
+      },
+      decrement: (key) => this.decrement(prefix + key),
+      resetKey: (key) => this.reset(prefix + key),
+    };
+  }
+
+  /**
+   * Middleware: at most `limit` requests per `windowSeconds` for the key `keyOf(req)` returns
+   * (none: not limited); past it a 429 problem with Retry-After.
+   */
+  limit(options: { name: string; windowSeconds: number; limit: number; keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined }): RequestHandler {
+    return (req, _res, next) => {
+      const key = options.keyOf(req);
+      if (!key) return next();
+      this.hit(`${options.name}:${key}`, options.windowSeconds).then(
+        (state) => {
+          if (state.count <= options.limit) return next();
+          const wait = (state.resetAt.getTime() - this.now().getTime()) / 1000;
+          next(problems.tooManyRequests('Too many requests; try again later.', wait));
+        },
+        next,
+      );
+    };
+  }
+}
