@@ -4,11 +4,13 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Express } from 'express';
+import cron from 'node-cron';
 import pino, { type Logger } from 'pino';
 import { startEmbeddedPostgres } from '../adapters/db/embedded-postgres.ts';
 import { createOutboxMailer } from '../adapters/mail/outbox.ts';
 import { createSmtpMailer } from '../adapters/mail/smtp.ts';
 import { AccountsRepository } from './accounts/accounts.repository.ts';
+import { createAnalytics, type Analytics } from './analytics/analytics.module.ts';
 import type { Authenticator } from './accounts/auth-context.ts';
 import { accountsHttpModule } from './accounts/accounts.routes.ts';
 import { AccountsService, type FirstStartResult } from './accounts/accounts.service.ts';
@@ -65,8 +67,12 @@ export interface Application {
   /** Set when this start created the first owner (empty database, demo off); main.ts prints it once. */
   firstStart: FirstStartResult | undefined;
   repositories: { tenancy: TenancyRepository; catalog: CatalogRepository; accounts: AccountsRepository; pluginState: PluginStateRepository };
+  /** Periodic jobs, callable directly (tests, operators). */
+  maintenance: { sweepStuckWebhooks(olderThanSeconds?: number): Promise<number> };
   /** Set on the first start of an empty database with the demo enabled. */
   demo: DemoSeedResult | undefined;
+  /** Analytics: `recorder.record(event)` for chat and booking; service and rollups for tests. */
+  analytics: Analytics;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<{ port: number; url: string }>;
   /** Graceful shutdown: HTTP first, then plugins, mail, database. Idempotent. */
@@ -226,9 +232,28 @@ export async function createApplication(config: Config, options: ApplicationOpti
     );
     lifecycle.onShutdown('accounts', () => accountsService.settled());
 
+    // Analytics (issue #7): first, because other modules record events through `analytics.recorder`.
+    const analytics = createAnalytics({
+      db,
+      logger,
+      metrics,
+      auth,
+      timeZoneOf: async (tenantId) => (await tenancy.getTenant(tenantId))?.time_zone ?? 'UTC',
+    });
+    // Registered before the modules that emit events, so it closes after them and flushes their last events.
+    lifecycle.onShutdown('analytics', () => analytics.close());
+    analytics.start();
+    modules.push(analytics.http);
+
     const scriptTag = plugins.get('script-tag')?.plugin.storefront;
+    const pluginsHttp = pluginsHttpModule({ host: plugins, repository: pluginState, secrets: pluginSecrets, sink, logger, metrics });
+    // Deliveries answered 200 whose processing a crash cut short are picked up again every minute.
+    const sweeper = cron.schedule('* * * * *', () => {
+      pluginsHttp.sweepStuckDeliveries().catch((error: unknown) => logger.error({ err: error }, 'webhook sweep failed'));
+    });
+    lifecycle.onShutdown('webhook-sweeper', () => void sweeper.stop());
     modules.push(
-      pluginsHttpModule({ host: plugins, repository: pluginState, secrets: pluginSecrets, sink, logger, metrics }),
+      pluginsHttp,
       widgetAssetsHttpModule({ distDir: path.join(ROOT, 'dist', 'widget') }),
     );
     if (config.demoSeed) {
@@ -268,7 +293,9 @@ export async function createApplication(config: Config, options: ApplicationOpti
       accounts: accountsService,
       firstStart,
       repositories: { tenancy, catalog, accounts, pluginState },
+      maintenance: { sweepStuckWebhooks: (olderThanSeconds) => pluginsHttp.sweepStuckDeliveries(olderThanSeconds) },
       demo,
+      analytics,
       async listen() {
         const running = await listen(app, config.http.port, config.http.host);
         // Registered last, so it runs first: stop taking requests before anything closes.

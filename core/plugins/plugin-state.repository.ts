@@ -12,6 +12,15 @@ export interface InstallationRow {
   status: string;
 }
 
+export interface StuckDelivery {
+  tenant_id: string;
+  plugin_id: string;
+  delivery_id: string;
+  topic: string;
+  payload: Buffer;
+  headers: Record<string, string | undefined>;
+}
+
 export class PluginStateRepository {
   constructor(private readonly db: Database) {}
 
@@ -75,6 +84,25 @@ export class PluginStateRepository {
           processed_at: trx.fn.now(),
           attempts: trx.raw('attempts + 1'),
         });
+    });
+  }
+
+  /**
+   * Deliveries answered 200 but never processed (the instance died in between), older than
+   * `olderThanSeconds`. Claiming bumps `received_at`, which acts as a lease for other instances.
+   */
+  claimStuckDeliveries(olderThanSeconds: number, limit: number, maxAttempts = 5): Promise<StuckDelivery[]> {
+    return this.db.system(async (trx) => {
+      const result = await trx.raw(
+        `UPDATE webhook_deliveries d SET received_at = now(), attempts = d.attempts + 1
+         FROM (SELECT tenant_id, plugin_id, delivery_id FROM webhook_deliveries
+               WHERE status = 'received' AND received_at < now() - make_interval(secs => ?) AND attempts < ?
+               ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED) s
+         WHERE d.tenant_id = s.tenant_id AND d.plugin_id = s.plugin_id AND d.delivery_id = s.delivery_id
+         RETURNING d.tenant_id, d.plugin_id, d.delivery_id, d.topic, d.payload, d.headers`,
+        [olderThanSeconds, maxAttempts, limit],
+      );
+      return result.rows as StuckDelivery[];
     });
   }
 

@@ -28,7 +28,7 @@ function lowerHeaders(req: Request): Record<string, string | undefined> {
  * verify first): raw bytes, signature check BEFORE answering, dedupe by delivery id in a table
  * (so it holds across instances and restarts), 200, then processing.
  */
-export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule {
+export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepStuckDeliveries(olderThanSeconds?: number): Promise<number> } {
   const { host, repository, logger } = deps;
   const deliveries = deps.metrics.counter('webhook_deliveries_total', 'Webhook deliveries by plugin and outcome', ['plugin', 'outcome']);
 
@@ -95,8 +95,26 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule {
     setImmediate(() => void process(pluginId, installation.tenant_id, request, identity, ctx));
   }
 
+  /** Processes deliveries a crash left unprocessed after their 200; returns how many it took. */
+  async function sweepStuckDeliveries(olderThanSeconds = 120): Promise<number> {
+    const stuck = await repository.claimStuckDeliveries(olderThanSeconds, 50);
+    for (const row of stuck) {
+      const hosted = host.get(row.plugin_id);
+      const request: WebhookRequest = { rawBody: row.payload, headers: row.headers };
+      const identity = hosted?.plugin.webhooks?.identify(request);
+      const installation = identity && (await repository.findActiveInstallation(row.plugin_id, identity.externalId));
+      if (!hosted || !identity || !installation || installation.tenant_id !== row.tenant_id) {
+        await repository.finishDelivery(row.tenant_id, row.plugin_id, row.delivery_id, { ok: false, error: 'plugin or installation no longer available' });
+        continue;
+      }
+      await process(row.plugin_id, row.tenant_id, request, identity, createPluginContext(hosted, installation, deps));
+    }
+    return stuck.length;
+  }
+
   return {
     name: 'plugins',
+    sweepStuckDeliveries,
     mountRaw(app: Express) {
       app.post('/webhooks/:pluginId', express.raw({ type: () => true, limit: deps.webhookBodyLimit ?? '2mb' }), (req, res, next) => {
         receive(req, res).catch((error) => (error instanceof HttpProblem ? sendProblem(res, error) : next(error)));

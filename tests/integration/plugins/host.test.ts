@@ -159,6 +159,20 @@ describe('webhooks through the host', () => {
     expect(product).toMatchObject({ title: 'Linen Shirt', price_cents: 5900, source: 'acme', external_id: '42' });
   });
 
+  it('processes a delivery again when a crash cut its processing short after the 200', async () => {
+    const body = JSON.stringify({ id: 77, handle: 'wool-scarf', title: 'Wool Scarf', price: '35.00' });
+    const headers = { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-77', 'x-acme-topic': 'products/update' };
+    // As the receiving instance left it: recorded, answered, never processed.
+    await app.database.db.tenant(tenantId, (trx) =>
+      trx('webhook_deliveries').insert({ tenant_id: tenantId, plugin_id: 'acme', delivery_id: 'd-77', topic: 'products/update', payload: Buffer.from(body), headers: JSON.stringify(headers), received_at: trx.raw("now() - interval '10 minutes'") }),
+    );
+    expect(await app.application.maintenance.sweepStuckWebhooks(60)).toBe(1);
+    const delivery = await app.database.db.tenant(tenantId, (trx) => trx('webhook_deliveries').where({ delivery_id: 'd-77' }).first());
+    expect(delivery).toMatchObject({ status: 'processed', attempts: 2 });
+    expect(await app.database.db.tenant(tenantId, (trx) => trx('products').where({ handle: 'wool-scarf' }).first('title'))).toEqual({ title: 'Wool Scarf' });
+    expect(await app.application.maintenance.sweepStuckWebhooks(60)).toBe(0);
+  });
+
   it('answers an unsigned ping with 200 without processing it', async () => {
     const res = await fetch(`${app.url}/webhooks/acme`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-acme-ping': '1' }, body: 'webhook_id=7' });
     expect(res.status).toBe(200);
