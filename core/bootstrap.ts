@@ -232,13 +232,14 @@ export async function createApplication(config: Config, options: ApplicationOpti
     );
     lifecycle.onShutdown('accounts', () => accountsService.settled());
 
-    // Analytics (issue #7): first, because other modules record events through `analytics.recorder`.
+    // Analytics (issue #7): before the modules that record events through `analytics.recorder`.
     const analytics = createAnalytics({
       db,
       logger,
       metrics,
       auth,
       timeZoneOf: async (tenantId) => (await tenancy.getTenant(tenantId))?.time_zone ?? 'UTC',
+      clock,
     });
     // Registered before the modules that emit events, so it closes after them and flushes their last events.
     lifecycle.onShutdown('analytics', () => analytics.close());

@@ -1,0 +1,102 @@
+import { DateTime } from 'luxon';
+import type { FieldError } from '../http/problem.ts';
+import type { DaySlice } from './analytics.repository.ts';
+
+/**
+ * `from`/`to` of the analytics routes (design.md §10, issue #7): a calendar date read in the
+ * tenant's time zone (`to` includes that whole day) or a full ISO 8601 time with an offset
+ * (`to` is then exclusive). Ranges are half-open [from, to) internally.
+ */
+
+export const MAX_RANGE_DAYS = 400;
+export const MAX_HOURLY_DAYS = 31;
+export const DEFAULT_RANGE_DAYS = 30;
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function isRangeBound(value: string): boolean {
+  if (DATE.test(value)) return DateTime.fromISO(value, { zone: 'UTC' }).isValid;
+  if (DATE_TIME.test(value)) return DateTime.fromISO(value, { setZone: true }).isValid;
+  return false;
+}
+
+export const RANGE_BOUND_MESSAGE = 'a date (YYYY-MM-DD) or an ISO 8601 time with an offset (e.g. 2026-12-01T09:00:00+01:00)';
+
+export interface ResolvedRange {
+  from: Date;
+  to: Date;
+  timeZone: string;
+  days: DaySlice[];
+}
+
+export type RangeResult = { ok: true; range: ResolvedRange } | { ok: false; errors: FieldError[] };
+
+function bound(value: string, timeZone: string, side: 'from' | 'to'): DateTime {
+  if (DATE.test(value)) {
+    const start = DateTime.fromISO(value, { zone: timeZone }).startOf('day');
+    return side === 'from' ? start : start.plus({ days: 1 }).startOf('day');
+  }
+  return DateTime.fromISO(value, { setZone: true });
+}
+
+/** The local days [from, to) touches, each clipped to the range. */
+export function daySlices(from: Date, to: Date, timeZone: string): DaySlice[] {
+  const slices: DaySlice[] = [];
+  let cursor = DateTime.fromJSDate(from, { zone: timeZone }).startOf('day');
+  while (cursor.toMillis() < to.getTime()) {
+    const next = cursor.plus({ days: 1 }).startOf('day');
+    const lo = Math.max(cursor.toMillis(), from.getTime());
+    const hi = Math.min(next.toMillis(), to.getTime());
+    slices.push({ day: cursor.toISODate()!, lo: new Date(lo), hi: new Date(hi), whole: lo === cursor.toMillis() && hi === next.toMillis() });
+    cursor = next;
+  }
+  return slices;
+}
+
+/** The whole local day a date belongs to. */
+export function localDay(at: Date, timeZone: string): DaySlice {
+  const start = DateTime.fromJSDate(at, { zone: timeZone }).startOf('day');
+  const end = start.plus({ days: 1 }).startOf('day');
+  return { day: start.toISODate()!, lo: start.toJSDate(), hi: end.toJSDate(), whole: true };
+}
+
+/** The whole local day of a calendar date (23 or 25 hours on a DST change). */
+export function sliceOfDate(day: string, timeZone: string): DaySlice {
+  const start = DateTime.fromISO(day, { zone: timeZone }).startOf('day');
+  const end = start.plus({ days: 1 }).startOf('day');
+  return { day, lo: start.toJSDate(), hi: end.toJSDate(), whole: true };
+}
+
+export function dayStartIso(day: string, timeZone: string): string {
+  return DateTime.fromISO(day, { zone: timeZone }).startOf('day').toISO({ suppressMilliseconds: true })!;
+}
+
+export function isoInZone(at: Date, timeZone: string): string {
+  return DateTime.fromJSDate(at, { zone: timeZone }).toISO({ suppressMilliseconds: true })!;
+}
+
+/**
+ * Defaults: without `to`, through the end of today; without `from`, the 30 local days ending at `to`.
+ * Errors name the query field (`query.from`, `query.to`).
+ */
+export function resolveRange(query: { from?: string | undefined; to?: string | undefined }, timeZone: string, now: Date, maxDays = MAX_RANGE_DAYS): RangeResult {
+  const errors: FieldError[] = [];
+  for (const side of ['from', 'to'] as const) {
+    const value = query[side];
+    if (value !== undefined && !isRangeBound(value)) errors.push({ path: `query.${side}`, message: `must be ${RANGE_BOUND_MESSAGE}` });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const to = query.to !== undefined ? bound(query.to, timeZone, 'to') : DateTime.fromJSDate(now, { zone: timeZone }).startOf('day').plus({ days: 1 }).startOf('day');
+  const from =
+    query.from !== undefined
+      ? bound(query.from, timeZone, 'from')
+      : to.setZone(timeZone).minus({ milliseconds: 1 }).startOf('day').minus({ days: DEFAULT_RANGE_DAYS - 1 }).startOf('day');
+  if (to < from) return { ok: false, errors: [{ path: 'query.to', message: 'must not be before `from`' }] };
+  const days = daySlices(from.toJSDate(), to.toJSDate(), timeZone);
+  if (days.length > maxDays) {
+    return { ok: false, errors: [{ path: 'query.to', message: `the range covers ${days.length} days; at most ${maxDays} are allowed` }] };
+  }
+  return { ok: true, range: { from: from.toJSDate(), to: to.toJSDate(), timeZone, days } };
+}
