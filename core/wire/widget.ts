@@ -252,6 +252,15 @@ export const ContactRequestSchema = z.object({
 /** `POST /widget/v1/conversations/:id/contact` → 202: the merchant is notified and replies by email. */
 export const ContactResponseSchema = z.object({ id: IdSchema });
 
+/**
+ * `POST /widget/v1/conversations/:id/rating` body: thumbs up/down for the conversation → 204.
+ * Rating again replaces the earlier rating (the latest counts).
+ */
+export const RateConversationRequestSchema = z.object({
+  rating: z.enum(['up', 'down']),
+  comment: z.string().trim().max(1000).optional(),
+});
+
 // ---------------------------------------------------------------- event stream
 
 /**
@@ -455,6 +464,14 @@ export const widgetRoutes = {
     body: ContactRequestSchema,
     responses: { 202: ContactResponseSchema, ...problemResponses },
   },
+  rate: {
+    method: 'post',
+    path: '/widget/v1/conversations/:id/rating',
+    params: ConversationParamsSchema,
+    body: RateConversationRequestSchema,
+    /** 204, no body. */
+    responses: { ...problemResponses },
+  },
   listServices: {
     method: 'get',
     path: '/widget/v1/services',
@@ -499,6 +516,7 @@ export type PostMessageRequest = z.input<typeof PostMessageRequestSchema>;
 export type PostMessageResponse = z.infer<typeof PostMessageResponseSchema>;
 export type ContactRequest = z.input<typeof ContactRequestSchema>;
 export type ContactResponse = z.infer<typeof ContactResponseSchema>;
+export type RateConversationRequest = z.input<typeof RateConversationRequestSchema>;
 export type StreamQuery = z.input<typeof StreamQuerySchema>;
 export type MessageCreatedEvent = z.infer<typeof MessageCreatedEventSchema>;
 export type MessageDeltaEvent = z.infer<typeof MessageDeltaEventSchema>;
