@@ -98,8 +98,10 @@ export class TenancyRepository {
   listBotsPage(tenantId: string, options: { limit: number; after?: { createdAt: Date; id: string } }): Promise<BotRow[]> {
     return this.db.tenant(tenantId, (trx) => {
       const query = trx<BotRow>('bots').where({ tenant_id: tenantId });
-      if (options.after) query.whereRaw('(created_at, id) > (?::timestamptz, ?::uuid)', [options.after.createdAt, options.after.id]);
-      return query.orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(options.limit);
+      // Cursors carry milliseconds (JavaScript dates); compare at that precision so none is skipped or repeated.
+      const at = `date_trunc('milliseconds', created_at)`;
+      if (options.after) query.whereRaw(`(${at}, id) > (?::timestamptz, ?::uuid)`, [options.after.createdAt, options.after.id]);
+      return query.orderByRaw(`${at}, id`).limit(options.limit);
     });
   }
 
