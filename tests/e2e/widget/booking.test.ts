@@ -34,6 +34,11 @@ describe('booking', () => {
     const fitting = rig.fake.serviceIds[0]!;
     const firstFree = rig.fake.freeSlots(fitting, DateTime.now(), DateTime.now().plus({ days: 14 }))[0]!;
 
+    await page.evaluate(() => {
+      const win = window as unknown as { __booked: string[]; Concierge(c: string, n: string, f: (b: { id: string }) => void): void };
+      win.__booked = [];
+      win.Concierge('on', 'booking', (b) => win.__booked.push(b.id));
+    });
     await page.locator(w('.cc-chip >> text=Book an appointment')).click();
     await page.locator(w('h3 >> text=Choose a service')).waitFor();
     await page.locator(w('.cc-option >> text=Bike fitting')).click();
@@ -42,7 +47,7 @@ describe('booking', () => {
     await page.locator(w('.cc-grid .cc-option')).first().click();
 
     // Times are the fake's slots shown in the shopper's zone.
-    const expected = new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone: SHOPPER_ZONE }).format(
+    const expected = new Intl.DateTimeFormat('en-US', { timeStyle: 'short', timeZone: SHOPPER_ZONE }).format(
       new Date(firstFree.start),
     );
     const firstTime = page.locator(w('.cc-grid .cc-option')).first();
@@ -91,6 +96,9 @@ describe('booking', () => {
       conversationId: rig.fake.state.sessions.values().next().value!.conversationId,
     });
 
+    // The page hears about it too.
+    expect(await page.evaluate(() => (window as unknown as { __booked: string[] }).__booked)).toEqual([booking.id]);
+
     await page.locator(w('button >> text=Back to chat')).click();
     await page.locator(sel.input).waitFor();
     await context.close();
@@ -111,15 +119,10 @@ describe('booking', () => {
 
     await page.locator(w('h3 >> text=Your details')).waitFor();
     const summary = squash(await page.locator(w('.cc-summary')).textContent());
-    const when = new Intl.DateTimeFormat('en', {
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      hour: 'numeric',
-      minute: '2-digit',
-      timeZone: 'Europe/Berlin',
-    }).format(new Date(slot.start));
-    expect(summary).toBe(squash(`Repair check${when}`));
+    const at = new Date(slot.start);
+    const day = new Intl.DateTimeFormat('en', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'Europe/Berlin' }).format(at);
+    const time = new Intl.DateTimeFormat('en', { timeStyle: 'short', timeZone: 'Europe/Berlin' }).format(at);
+    expect(summary).toBe(squash(`Repair check${day}, ${time}`));
 
     // The form validates before anything is sent.
     await page.locator(w('button[type="submit"] >> text=Confirm booking')).click();

@@ -28,6 +28,13 @@ describe('widget under a strict CSP', () => {
     // The panel's stylesheet really applies (constructable sheets are not blocked).
     const radius = await page.locator(sel.panel).evaluate((el) => getComputedStyle(el).borderTopLeftRadius);
     expect(radius).toBe('14px');
+    // The bot's accent colour arrives through style.setProperty (CSSOM), which the CSP allows.
+    const accent = () => page.locator(sel.launcher).evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(await accent()).toBe('rgb(15, 118, 110)');
+    // ...and is remembered, so the launcher is themed on the next page before any request.
+    await page.reload();
+    await page.locator(sel.launcher).waitFor();
+    expect(await accent()).toBe('rgb(15, 118, 110)');
     expect(watch.violations).toEqual([]);
     expect(watch.errors).toEqual([]);
 

@@ -53,19 +53,13 @@ export function formatDay(date: string, locale: string): string {
   );
 }
 
-/** "14:30" / "2:30 PM" of an instant in the shopper's zone. */
+/** The locale's usual short time of an instant in the shopper's zone: "09:30" (de), "9:30 AM" (en-US). */
 export function formatTime(iso: string, locale: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale, { timeStyle: 'short', timeZone }).format(new Date(iso));
 }
 
-/** "Tue, 3 Dec, 14:30" of an instant in the shopper's zone. */
+/** "Tue, 3 Dec, 09:30" of an instant in the shopper's zone. */
 export function formatDateTime(iso: string, locale: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: 'numeric',
-    minute: '2-digit',
-    timeZone,
-  }).format(new Date(iso));
+  const day = new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone }).format(new Date(iso));
+  return `${day}, ${formatTime(iso, locale, timeZone)}`;
 }
