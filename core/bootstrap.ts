@@ -9,6 +9,8 @@ import pino, { type Logger } from 'pino';
 import { startEmbeddedPostgres } from '../adapters/db/embedded-postgres.ts';
 import { createOutboxMailer } from '../adapters/mail/outbox.ts';
 import { createSmtpMailer } from '../adapters/mail/smtp.ts';
+import { createOfflineLlm } from '../adapters/llm/offline.ts';
+import { createOpenAiLlm } from '../adapters/llm/openai.ts';
 import { AccountsRepository } from './accounts/accounts.repository.ts';
 import { createAnalytics, type Analytics } from './analytics/analytics.module.ts';
 import type { Authenticator } from './accounts/auth-context.ts';
@@ -20,6 +22,8 @@ import { SessionCookies } from './accounts/cookies.ts';
 import { TeamService } from './accounts/team.service.ts';
 import { AccessTokens } from './accounts/tokens.ts';
 import { CatalogRepository } from './catalog/catalog.repository.ts';
+import { createChat, type ChatModule } from './chat/chat.module.ts';
+import { PluginInstallations, pluginOrderLookup } from './chat/plugin-tools.ts';
 import type { Config } from './config.ts';
 import { Database } from './db/database.ts';
 import { migrateLatest } from './db/migrator.ts';
@@ -35,6 +39,9 @@ import { createPluginHttpClient, PluginHost, type PluginCandidate } from './plug
 import type { CoreEventSink } from './plugins/plugin-context.ts';
 import { PluginStateRepository } from './plugins/plugin-state.repository.ts';
 import { pluginsHttpModule } from './plugins/plugins.http.ts';
+import { createPluginContext } from './plugins/plugin-context.ts';
+import { OrdersRepository } from './orders/orders.repository.ts';
+import { OrdersService } from './orders/orders.service.ts';
 import { RateLimitCounters } from './security/rate-limit.ts';
 import { deriveKey, SecretBox } from './security/secret-box.ts';
 import { widgetAssetsHttpModule } from './storefront/widget-assets.http.ts';
@@ -73,6 +80,10 @@ export interface Application {
   demo: DemoSeedResult | undefined;
   /** Analytics: `recorder.record(event)` for chat and booking; service and rollups for tests. */
   analytics: Analytics;
+  /** The chat engine: `chat.tools` takes more tools (booking), `chat.gate` guards other widget routes. */
+  chat: ChatModule;
+  /** The order cache the assistant's order lookup reads. */
+  orders: OrdersService;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<{ port: number; url: string }>;
   /** Graceful shutdown: HTTP first, then plugins, mail, database. Idempotent. */
@@ -183,6 +194,17 @@ export async function createApplication(config: Config, options: ApplicationOpti
     logger.info({ started: report.started, failed: report.failed.map((f) => `${f.id}: ${f.code}`) }, 'plugins loaded');
     lifecycle.onShutdown('plugins', () => plugins.stop());
 
+    // What plugins give the chat (tools, order lookups), per tenant with an active installation.
+    const pluginInstallations = new PluginInstallations({
+      plugins: () => plugins.list(),
+      installations: (tenantId) => db.tenant(tenantId, (trx) => trx('plugin_installations').where({ tenant_id: tenantId, status: 'active' })),
+      contextFor: (hosted, installation) => createPluginContext(hosted, installation, { repository: pluginState, secrets: pluginSecrets, sink }),
+    });
+    const orders = new OrdersService(
+      new OrdersRepository(db),
+      pluginOrderLookup(pluginInstallations, (pluginId, error) => logger.warn({ err: error, pluginId }, 'plugin order lookup failed')),
+    );
+
     const sink: CoreEventSink = async ({ tenantId, pluginId, externalId, event }) => {
       switch (event.type) {
         case 'product.upserted': {
@@ -210,6 +232,9 @@ export async function createApplication(config: Config, options: ApplicationOpti
         case 'app.uninstalled':
           await pluginState.setInstallationStatus(tenantId, pluginId, externalId, 'uninstalled');
           break;
+        case 'order.upserted':
+          await orders.upsertFromPlatform(tenantId, pluginId, event.order);
+          break;
         default:
           logger.info({ tenantId, pluginId, type: event.type }, 'plugin event has no handler yet');
       }
@@ -218,7 +243,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
     let demo: DemoSeedResult | undefined;
     if (config.demoSeed) {
       const origins = [...new Set([new URL(config.http.publicUrl).origin, `http://localhost:${config.http.port}`, `http://127.0.0.1:${config.http.port}`])];
-      demo = await seedDemo({ tenancy, catalog, accounts, origins, admin: config.admin });
+      demo = await seedDemo({ tenancy, catalog, accounts, origins, admin: config.admin, orders });
     }
 
     // Domain modules: each constructs its service(s) here and pushes its HttpModule (keep one block per module).
@@ -245,6 +270,43 @@ export async function createApplication(config: Config, options: ApplicationOpti
     lifecycle.onShutdown('analytics', () => analytics.close());
     analytics.start();
     modules.push(analytics.http);
+
+    // Chat engine (issue #4). Without an API key the assistant runs on the offline model; a store
+    // with its own key (PUT /api/v1/settings/llm) still gets the OpenAI-compatible adapter.
+    const openAiFor = (baseUrl: string | undefined) =>
+      createOpenAiLlm({ apiKey: config.llm.apiKey ?? '', baseURL: baseUrl ?? config.llm.baseUrl, model: config.llm.model, logger });
+    if (config.llm.apiKey) {
+      logger.info({ model: config.llm.model, baseUrl: config.llm.baseUrl ?? 'https://api.openai.com/v1' }, 'assistant answers with the OpenAI-compatible model');
+    } else {
+      logger.warn('OPENAI_API_KEY is not set: the assistant runs OFFLINE (rule-based English/German model answering from the catalog, FAQ and tools)');
+    }
+    const chat = createChat({
+      db,
+      listenUrl: (db.knex.client.config.connection as { connectionString: string }).connectionString,
+      logger,
+      metrics,
+      isStopping: () => lifecycle.isStopping,
+      auth,
+      tenancy,
+      accounts,
+      mail,
+      secretKey,
+      counters,
+      analytics: {
+        record: (event) => analytics.recorder.record(event),
+        rateConversation: (...args) => analytics.service.rateConversation(...args),
+      },
+      orders,
+      installations: pluginInstallations,
+      llm: { offline: createOfflineLlm(), defaultLlm: config.llm.apiKey ? openAiFor(undefined) : undefined, openAiFor, defaultModel: config.llm.model },
+      publicUrl: config.http.publicUrl,
+      corsMaxAgeSeconds: config.corsMaxAgeSeconds,
+      clock,
+    });
+    // Registered after analytics, so it stops first: its last events still reach the recorder.
+    lifecycle.onShutdown('chat', () => chat.stop());
+    await chat.start();
+    modules.push(chat.http);
 
     const scriptTag = plugins.get('script-tag')?.plugin.storefront;
     const pluginsHttp = pluginsHttpModule({ host: plugins, repository: pluginState, secrets: pluginSecrets, sink, logger, metrics });
@@ -297,6 +359,8 @@ export async function createApplication(config: Config, options: ApplicationOpti
       maintenance: { sweepStuckWebhooks: (olderThanSeconds) => pluginsHttp.sweepStuckDeliveries(olderThanSeconds) },
       demo,
       analytics,
+      chat,
+      orders,
       async listen() {
         const running = await listen(app, config.http.port, config.http.host);
         // Registered last, so it runs first: stop taking requests before anything closes.

@@ -2,7 +2,7 @@ import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import { generatePassword, hashPassword } from '../accounts/passwords.ts';
 import type { CatalogRepository } from '../catalog/catalog.repository.ts';
 import type { TenancyRepository } from '../tenancy/tenancy.repository.ts';
-import { DEMO_FAQ, DEMO_PRODUCTS, DEMO_STORE } from './catalog.ts';
+import { DEMO_FAQ, DEMO_ORDERS, DEMO_PRODUCTS, DEMO_STORE, type DemoOrder } from './catalog.ts';
 
 export interface DemoSeedResult {
   tenantId: string;
@@ -17,6 +17,8 @@ export interface DemoSeedDeps {
   /** Origins the demo bot accepts (the demo page's own). */
   origins: string[];
   admin: { email: string | undefined; password: string | undefined };
+  /** The order cache (core/orders), so "where is order 1001?" works in the demo. */
+  orders?: { seedDemo(tenantId: string, orders: readonly DemoOrder[]): Promise<number> };
 }
 
 /** Seeds "Demo Store" on the first start with an empty database; does nothing otherwise. */
@@ -48,6 +50,7 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult | und
     })),
   );
   await deps.catalog.addFaq(tenant.id, DEMO_FAQ.map((f) => ({ question: f.question, answer: f.answer })));
+  await deps.orders?.seedDemo(tenant.id, DEMO_ORDERS);
 
   let admin: DemoSeedResult['admin'];
   if ((await deps.accounts.countUsers()) === 0) {

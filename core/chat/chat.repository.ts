@@ -1,0 +1,374 @@
+import type { Database, Tx } from '../db/database.ts';
+import type { LlmMessage } from './llm.port.ts';
+import type { Card, MessageRole } from '../wire/widget.ts';
+
+/** Persistence of the chat engine: conversations, messages and the event log (migration 20261122T0840). */
+
+export type ConversationStatus = 'open' | 'waiting_for_agent' | 'with_agent' | 'closed';
+export const CONVERSATION_STATUSES: readonly ConversationStatus[] = ['open', 'waiting_for_agent', 'with_agent', 'closed'];
+
+export interface ConversationRow {
+  tenant_id: string;
+  id: string;
+  bot_id: string;
+  visitor_id: string;
+  status: ConversationStatus;
+  locale: string;
+  time_zone: string | null;
+  verified_customer_id: string | null;
+  verified_email: string | null;
+  agent_user_id: string | null;
+  agent_name: string | null;
+  handoff_requested_at: Date | null;
+  follow_up: boolean;
+  contact_email: string | null;
+  last_event_seq: number;
+  message_count: number;
+  last_message_at: Date | null;
+  last_message_preview: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface MessageRow {
+  tenant_id: string;
+  id: string;
+  conversation_id: string;
+  role: MessageRole;
+  text: string;
+  cards: Card[];
+  status: 'streaming' | 'complete';
+  client_message_id: string | null;
+  author_user_id: string | null;
+  llm_steps: LlmMessage[] | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  model: string | null;
+  adapter: string | null;
+  response_ms: number | null;
+  error_code: string | null;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+/** Widget stream events plus the dashboard-only ones (never sent to the widget). */
+export type ChatEventType = 'message.created' | 'message.delta' | 'message.completed' | 'typing' | 'handoff' | 'error' | 'conversation.updated';
+
+export interface NewEvent {
+  type: ChatEventType;
+  data: unknown;
+}
+
+/** One row of the event log; `seq` is the stream's `id:`. */
+export interface StoredEvent {
+  tenantId: string;
+  conversationId: string;
+  seq: number;
+  type: ChatEventType;
+  data: unknown;
+}
+
+/** The single NOTIFY channel every instance LISTENs on; payload `tenant:conversation:seq:type`. */
+export const CHAT_NOTIFY_CHANNEL = 'concierge_chat';
+
+const PREVIEW_CHARS = 140;
+const preview = (text: string) => (text.length <= PREVIEW_CHARS ? text : `${text.slice(0, PREVIEW_CHARS - 1)}…`);
+
+export interface ConversationListFilter {
+  status?: ConversationStatus | undefined;
+  botId?: string | undefined;
+  followUp?: boolean | undefined;
+  /** Words the conversation's messages (or contact email) contain. */
+  q?: string | undefined;
+  limit: number;
+  /** Position after which the page starts: (updated_at, id) of the previous page's last row. */
+  after?: { updatedAt: Date; id: string } | undefined;
+}
+
+export class ChatRepository {
+  constructor(private readonly db: Database) {}
+
+  tenant<T>(tenantId: string, work: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.db.tenant(tenantId, work);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * Appends events in one statement: the conversation row's counter hands out the sequence
+   * numbers (its row lock orders concurrent writers, so commit order = sequence order), the rows
+   * go into the log, and each is announced with NOTIFY, delivered when the transaction commits.
+   */
+  async appendEvents(trx: Tx, tenantId: string, conversationId: string, events: NewEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const n = events.length;
+    const { rows } = await trx.raw<{ rows: { seq: number; type: ChatEventType; data: unknown }[] }>(
+      `WITH c AS (
+         UPDATE conversations SET last_event_seq = last_event_seq + :n, updated_at = now()
+         WHERE tenant_id = :tenantId AND id = :conversationId
+         RETURNING last_event_seq
+       ), e AS (
+         SELECT x.ord, x.value->>'type' AS type, x.value->'data' AS data
+         FROM jsonb_array_elements(:events::jsonb) WITH ORDINALITY AS x(value, ord)
+       ), ins AS (
+         INSERT INTO chat_events (tenant_id, conversation_id, seq, type, data)
+         SELECT :tenantId, :conversationId, c.last_event_seq - :n + e.ord, e.type, e.data FROM c, e
+         RETURNING seq, type, data
+       )
+       SELECT seq, type, data, pg_notify(:channel, :prefix || seq || ':' || type) AS notified FROM ins`,
+      {
+        n,
+        tenantId,
+        conversationId,
+        events: JSON.stringify(events),
+        channel: CHAT_NOTIFY_CHANNEL,
+        prefix: `${tenantId}:${conversationId}:`,
+      },
+    );
+    return rows.map((r) => ({ tenantId, conversationId, seq: Number(r.seq), type: r.type, data: r.data })).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Events after `afterSeq`, in order (replay and catch-up), at most `limit`. */
+  eventsAfter(tenantId: string, conversationId: string, afterSeq: number, limit = 500): Promise<StoredEvent[]> {
+    return this.db.tenant(tenantId, async (trx) => {
+      const rows = await trx('chat_events')
+        .where({ tenant_id: tenantId, conversation_id: conversationId })
+        .andWhere('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .select('seq', 'type', 'data');
+      return rows.map((r: { seq: number; type: ChatEventType; data: unknown }) => ({ tenantId, conversationId, seq: Number(r.seq), type: r.type, data: r.data }));
+    });
+  }
+
+  // ---------------------------------------------------------------- conversations
+
+  /** The visitor's live conversation with this bot, or a new one (`created` tells which). */
+  async openConversation(
+    tenantId: string,
+    input: { botId: string; visitorId: string; locale: string; timeZone?: string | undefined; verified?: { customerId: string; email?: string | undefined } | undefined },
+  ): Promise<{ conversation: ConversationRow; created: boolean }> {
+    return this.db.tenant(tenantId, async (trx) => {
+      const identity = input.verified ? { verified_customer_id: input.verified.customerId, verified_email: input.verified.email ?? null } : {};
+      const inserted = await trx.raw<{ rows: ConversationRow[] }>(
+        `INSERT INTO conversations (tenant_id, bot_id, visitor_id, locale, time_zone, verified_customer_id, verified_email)
+         VALUES (:tenantId, :botId, :visitorId, :locale, :timeZone, :customerId, :email)
+         ON CONFLICT (tenant_id, bot_id, visitor_id) WHERE status <> 'closed' DO NOTHING
+         RETURNING *`,
+        {
+          tenantId,
+          botId: input.botId,
+          visitorId: input.visitorId,
+          locale: input.locale,
+          timeZone: input.timeZone ?? null,
+          customerId: input.verified?.customerId ?? null,
+          email: input.verified?.email ?? null,
+        },
+      );
+      if (inserted.rows[0]) return { conversation: inserted.rows[0], created: true };
+      const [existing] = await trx('conversations')
+        .where({ tenant_id: tenantId, bot_id: input.botId, visitor_id: input.visitorId })
+        .whereNot('status', 'closed')
+        .update({ locale: input.locale, ...(input.timeZone ? { time_zone: input.timeZone } : {}), ...identity })
+        .returning('*');
+      return { conversation: existing as ConversationRow, created: false };
+    });
+  }
+
+  getConversation(tenantId: string, conversationId: string, trx?: Tx): Promise<ConversationRow | undefined> {
+    const run = (t: Tx) => t<ConversationRow>('conversations').where({ tenant_id: tenantId, id: conversationId }).first();
+    return trx ? run(trx) : this.db.tenant(tenantId, run);
+  }
+
+  lockConversation(trx: Tx, tenantId: string, conversationId: string): Promise<ConversationRow | undefined> {
+    return trx<ConversationRow>('conversations').where({ tenant_id: tenantId, id: conversationId }).forUpdate().first();
+  }
+
+  async updateConversation(trx: Tx, tenantId: string, conversationId: string, patch: Record<string, unknown>): Promise<ConversationRow | undefined> {
+    const [row] = await trx('conversations')
+      .where({ tenant_id: tenantId, id: conversationId })
+      .update({ ...patch, updated_at: trx.fn.now() })
+      .returning('*');
+    return row as ConversationRow | undefined;
+  }
+
+  /** Which tenant and bot a conversation belongs to, before any tenant is known (CORS preflight). */
+  async conversationOwner(conversationId: string): Promise<{ tenantId: string; botId: string } | undefined> {
+    const row = await this.db.system((trx) => trx('conversations').where({ id: conversationId }).first('tenant_id', 'bot_id'));
+    return row ? { tenantId: row.tenant_id, botId: row.bot_id } : undefined;
+  }
+
+  listConversations(tenantId: string, filter: ConversationListFilter): Promise<ConversationRow[]> {
+    return this.db.tenant(tenantId, (trx) => {
+      const query = trx<ConversationRow>('conversations as c').where('c.tenant_id', tenantId).select('c.*');
+      if (filter.status) query.andWhere('c.status', filter.status);
+      if (filter.botId) query.andWhere('c.bot_id', filter.botId);
+      if (filter.followUp !== undefined) query.andWhere('c.follow_up', filter.followUp);
+      if (filter.q) {
+        const q = filter.q;
+        query.andWhere((w) => {
+          w.whereExists(
+            trx('chat_messages as m')
+              .whereRaw('m.tenant_id = c.tenant_id AND m.conversation_id = c.id')
+              .andWhereRaw(`m.search @@ websearch_to_tsquery('simple', ?)`, [q]),
+          ).orWhereRaw('c.contact_email ILIKE ?', [`%${q.replace(/[\\%_]/g, '\\$&')}%`]);
+        });
+      }
+      // Conversations nobody wrote in yet are sessions, not conversations, for the merchant.
+      query.andWhere('c.message_count', '>', 0);
+      if (filter.after) query.andWhereRaw('(c.updated_at, c.id) < (?::timestamptz, ?::uuid)', [filter.after.updatedAt, filter.after.id]);
+      return query.orderBy([{ column: 'c.updated_at', order: 'desc' }, { column: 'c.id', order: 'desc' }]).limit(filter.limit);
+    });
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** A shopper's message; with a repeated clientMessageId returns the first one (`duplicate`). */
+  async insertUserMessage(
+    trx: Tx,
+    tenantId: string,
+    conversationId: string,
+    input: { text: string; clientMessageId?: string | undefined },
+  ): Promise<{ message: MessageRow; duplicate: boolean }> {
+    if (input.clientMessageId) {
+      const existing = await trx<MessageRow>('chat_messages')
+        .where({ tenant_id: tenantId, conversation_id: conversationId, client_message_id: input.clientMessageId })
+        .first();
+      if (existing) return { message: existing, duplicate: true };
+    }
+    const message = await this.insertMessage(trx, tenantId, conversationId, { role: 'user', text: input.text, clientMessageId: input.clientMessageId });
+    return { message, duplicate: false };
+  }
+
+  async insertMessage(
+    trx: Tx,
+    tenantId: string,
+    conversationId: string,
+    input: { id?: string; role: MessageRole; text: string; status?: 'streaming' | 'complete'; clientMessageId?: string | undefined; authorUserId?: string | null },
+  ): Promise<MessageRow> {
+    const [row] = await trx('chat_messages')
+      .insert({
+        tenant_id: tenantId,
+        ...(input.id ? { id: input.id } : {}),
+        conversation_id: conversationId,
+        role: input.role,
+        text: input.text,
+        status: input.status ?? 'complete',
+        client_message_id: input.clientMessageId ?? null,
+        author_user_id: input.authorUserId ?? null,
+        completed_at: input.status === 'streaming' ? null : trx.fn.now(),
+      })
+      .returning('*');
+    await trx('conversations')
+      .where({ tenant_id: tenantId, id: conversationId })
+      .update({
+        message_count: trx.raw('message_count + 1'),
+        last_message_at: trx.fn.now(),
+        ...(input.text ? { last_message_preview: preview(input.text) } : {}),
+      });
+    return row as MessageRow;
+  }
+
+  async appendMessageText(trx: Tx, tenantId: string, messageId: string, delta: string): Promise<void> {
+    await trx('chat_messages')
+      .where({ tenant_id: tenantId, id: messageId })
+      .update({ text: trx.raw('text || ?', [delta]) });
+  }
+
+  async completeMessage(
+    trx: Tx,
+    tenantId: string,
+    conversationId: string,
+    messageId: string,
+    result: {
+      text: string;
+      cards: Card[];
+      steps?: LlmMessage[] | undefined;
+      promptTokens?: number;
+      completionTokens?: number;
+      model?: string | null;
+      adapter?: string | null;
+      responseMs?: number;
+      errorCode?: string | null;
+    },
+  ): Promise<void> {
+    await trx('chat_messages')
+      .where({ tenant_id: tenantId, id: messageId })
+      .update({
+        text: result.text,
+        cards: JSON.stringify(result.cards),
+        status: 'complete',
+        llm_steps: result.steps && result.steps.length > 0 ? JSON.stringify(result.steps) : null,
+        prompt_tokens: result.promptTokens ?? null,
+        completion_tokens: result.completionTokens ?? null,
+        model: result.model ?? null,
+        adapter: result.adapter ?? null,
+        response_ms: result.responseMs ?? null,
+        error_code: result.errorCode ?? null,
+        completed_at: trx.fn.now(),
+      });
+    if (result.text) {
+      await trx('conversations')
+        .where({ tenant_id: tenantId, id: conversationId })
+        .update({ last_message_preview: preview(result.text), last_message_at: trx.fn.now() });
+    }
+  }
+
+  /** The newest `limit` messages, oldest first (the model's context). */
+  async recentMessages(trx: Tx, tenantId: string, conversationId: string, limit: number): Promise<MessageRow[]> {
+    const rows = await trx<MessageRow>('chat_messages')
+      .where({ tenant_id: tenantId, conversation_id: conversationId })
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .limit(limit);
+    return rows.reverse();
+  }
+
+  /**
+   * A page of history (newest page first, items oldest → newest) and the stream position it
+   * reflects, read in ONE statement so both come from the same snapshot: replaying events after
+   * `lastEventSeq` on top of these messages neither loses nor repeats anything.
+   */
+  async historyPage(
+    tenantId: string,
+    conversationId: string,
+    options: { limit: number; before?: { createdAt: Date; id: string } | undefined },
+  ): Promise<{ messages: MessageRow[]; lastEventSeq: number; hasMore: boolean }> {
+    return this.db.tenant(tenantId, async (trx) => {
+      const { rows } = await trx.raw<{ rows: { seq: number; messages: MessageRow[] | null }[] }>(
+        `SELECT c.last_event_seq AS seq,
+           (SELECT json_agg(m ORDER BY m.created_at DESC, m.id DESC) FROM (
+              SELECT id, conversation_id, role, text, cards, status, client_message_id, created_at
+              FROM chat_messages
+              WHERE tenant_id = :tenantId AND conversation_id = :conversationId
+                AND (:beforeAt::timestamptz IS NULL OR (created_at, id) < (:beforeAt::timestamptz, :beforeId::uuid))
+              ORDER BY created_at DESC, id DESC
+              LIMIT :take) m) AS messages
+         FROM conversations c WHERE c.tenant_id = :tenantId AND c.id = :conversationId`,
+        {
+          tenantId,
+          conversationId,
+          beforeAt: options.before?.createdAt ?? null,
+          beforeId: options.before?.id ?? null,
+          take: options.limit + 1,
+        },
+      );
+      const row = rows[0];
+      const all = (row?.messages ?? []).map((m) => ({ ...m, created_at: new Date(m.created_at) }));
+      const hasMore = all.length > options.limit;
+      return { messages: all.slice(0, options.limit).reverse(), lastEventSeq: Number(row?.seq ?? 0), hasMore };
+    });
+  }
+
+  // ---------------------------------------------------------------- contact requests
+
+  async insertContactRequest(trx: Tx, tenantId: string, conversationId: string, input: { email: string; text: string }): Promise<string> {
+    const [row] = await trx('chat_contact_requests')
+      .insert({ tenant_id: tenantId, conversation_id: conversationId, email: input.email, text: input.text })
+      .returning('id');
+    return (row as { id: string }).id;
+  }
+
+  async markContactNotified(tenantId: string, id: string): Promise<void> {
+    await this.db.tenant(tenantId, (trx) => trx('chat_contact_requests').where({ tenant_id: tenantId, id }).update({ notified_at: trx.fn.now() }));
+  }
+}

@@ -1,0 +1,532 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AccountsRepository } from '../accounts/accounts.repository.ts';
+import type { AnalyticsEvent, Rating } from '../analytics/events.schema.ts';
+import type { Tx } from '../db/database.ts';
+import { problems } from '../http/problem.ts';
+import type { MailPort } from '../mail/mail.port.ts';
+import type { RateLimitCounters } from '../security/rate-limit.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import { verifyIdentity } from '../tenancy/bot-identity.ts';
+import type {
+  ContactRequest,
+  CreateSessionRequest,
+  CreateSessionResponse,
+  HandoffState,
+  ListMessagesResponse,
+  PostMessageRequest,
+  WidgetMessage,
+} from '../wire/widget.ts';
+import { originAllowed, type BotDirectory, type BotEntry } from './bot-directory.ts';
+import type { ChatRepository, ConversationListFilter, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
+import type { ChatEventHub } from './event-hub.ts';
+import { chatStrings } from './i18n/strings.ts';
+import type { LlmResolver, LlmSettingsRepository, TenantLlmState } from './llm-settings.ts';
+import { TurnRunner, type TurnOptions } from './turn.ts';
+import type { ToolContext, ToolRegistry } from './tools.ts';
+import type { VisitorClaims, VisitorTokens } from './visitor-tokens.ts';
+
+/**
+ * The chat engine (design.md §6, issue #4): widget sessions, shopper messages and the assistant's
+ * turn, the merchant's take-over / reply / release, contact requests and ratings. Every change is
+ * one transaction that also appends its stream events; after commit the events go to this
+ * instance's streams at once (other instances learn of them through NOTIFY).
+ */
+
+export interface ChatAnalytics {
+  record(event: AnalyticsEvent): void;
+  rateConversation(tenantId: string, conversationId: string, visitorId: string | undefined, rating: Rating, comment?: string): void;
+}
+
+export interface ChatLimits {
+  /** Shopper messages per visitor per minute. Default 20. */
+  messagesPerVisitorPerMinute?: number;
+  /** Shopper messages per client IP per minute (all visitors behind it). Default 60. */
+  messagesPerIpPerMinute?: number;
+  /** New widget sessions per client IP per minute. Default 60. */
+  sessionsPerIpPerMinute?: number;
+}
+
+export interface ChatServiceDeps {
+  repository: ChatRepository;
+  hub: ChatEventHub;
+  bots: BotDirectory;
+  tools: ToolRegistry;
+  llm: LlmResolver;
+  settings: LlmSettingsRepository;
+  tokens: VisitorTokens;
+  /** Opens `bots.identity_secret_encrypted` (SecretBox purpose BOT_IDENTITY_PURPOSE). */
+  identitySecrets: SecretBox;
+  counters: RateLimitCounters;
+  analytics: ChatAnalytics;
+  mail: MailPort;
+  accounts?: AccountsRepository | undefined;
+  logger: Logger;
+  /** For links in merchant mails (the dashboard's conversation page). */
+  publicUrl: string;
+  clock?: () => Date;
+  limits?: ChatLimits;
+  turn?: TurnOptions;
+}
+
+export interface AgentIdentity {
+  userId: string | null;
+}
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+export function toWidgetMessage(m: Pick<MessageRow, 'id' | 'role' | 'text' | 'cards' | 'status' | 'created_at' | 'client_message_id'>): WidgetMessage {
+  return {
+    id: m.id,
+    role: m.role,
+    text: m.text.slice(0, 20_000),
+    cards: (m.cards ?? []).slice(0, 20),
+    status: m.status,
+    createdAt: iso(m.created_at),
+    ...(m.client_message_id ? { clientMessageId: m.client_message_id } : {}),
+  };
+}
+
+export function handoffState(c: Pick<ConversationRow, 'status' | 'agent_name'>): HandoffState {
+  return c.status === 'with_agent' ? { active: true, agentName: c.agent_name } : { active: false, agentName: null };
+}
+
+/** The dashboard-only event every status change emits. */
+export function conversationUpdated(c: ConversationRow): NewEvent {
+  return {
+    type: 'conversation.updated',
+    data: {
+      conversationId: c.id,
+      status: c.status,
+      followUp: c.follow_up,
+      agentName: c.agent_name,
+      messageCount: c.message_count,
+      lastMessagePreview: c.last_message_preview,
+      updatedAt: iso(c.updated_at),
+    },
+  };
+}
+
+const newVisitorId = () => `v_${randomBytes(16).toString('base64url')}`;
+const hashIp = (ip: string) => createHash('sha256').update(ip).digest('base64url').slice(0, 22);
+
+function encodeCursor(value: { at: Date | string; id: string }): string {
+  return Buffer.from(JSON.stringify({ t: iso(value.at), i: value.id })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): { at: Date; id: string } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; i?: unknown };
+    const at = new Date(String(raw.t));
+    if (Number.isNaN(at.getTime()) || typeof raw.i !== 'string' || !/^[0-9a-f-]{36}$/i.test(raw.i)) throw new Error('bad cursor');
+    return { at, id: raw.i };
+  } catch {
+    throw problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
+  }
+}
+
+export class ChatService {
+  readonly turns: TurnRunner;
+  private readonly clock: () => Date;
+  private readonly logger: Logger;
+  private readonly limits: Required<ChatLimits>;
+
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.logger = deps.logger.child({ component: 'chat' });
+    this.limits = {
+      messagesPerVisitorPerMinute: deps.limits?.messagesPerVisitorPerMinute ?? 20,
+      messagesPerIpPerMinute: deps.limits?.messagesPerIpPerMinute ?? 60,
+      sessionsPerIpPerMinute: deps.limits?.sessionsPerIpPerMinute ?? 60,
+    };
+    this.turns = new TurnRunner({
+      commit: (tenantId, conversationId, work) => this.commit(tenantId, conversationId, work),
+      repository: deps.repository,
+      tools: deps.tools,
+      llm: deps.llm,
+      settings: deps.settings,
+      analytics: deps.analytics,
+      logger: this.logger,
+      clock: this.clock,
+      options: deps.turn ?? {},
+    });
+  }
+
+  // ---------------------------------------------------------------- unit of work
+
+  /**
+   * One transaction that may append stream events; after it commits, the events go straight to
+   * this instance's subscribers (the NOTIFY sent by the same commit reaches the others).
+   */
+  async commit<T>(tenantId: string, conversationId: string, work: (trx: Tx) => Promise<{ value: T; events: NewEvent[] }>): Promise<{ value: T; events: StoredEvent[] }> {
+    const { value, stored } = await this.deps.repository.tenant(tenantId, async (trx) => {
+      const out = await work(trx);
+      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events);
+      return { value: out.value, stored };
+    });
+    if (stored.length > 0) this.deps.hub.publish(stored);
+    return { value, events: stored };
+  }
+
+  // ---------------------------------------------------------------- widget: sessions
+
+  /** Resolves a bot by key and checks the browser origin; the CORS decision the route applies. */
+  async botForSession(botKey: string, origin: string | undefined): Promise<BotEntry> {
+    const entry = await this.deps.bots.findByKey(botKey);
+    if (!entry) throw problems.notFound('No assistant has this key.');
+    if (!originAllowed(entry.bot, origin)) {
+      throw problems.forbidden(origin ? `This assistant may not be used on ${origin}.` : 'Widget sessions need an Origin header from an allowed site.');
+    }
+    return entry;
+  }
+
+  async createSession(entry: BotEntry, input: CreateSessionRequest, ip: string | undefined): Promise<CreateSessionResponse> {
+    const { bot } = entry;
+    if (ip) await this.limit(`widget-session:ip:${hashIp(ip)}`, this.limits.sessionsPerIpPerMinute);
+    const verified = this.verifiedIdentity(entry, input.identity);
+    const visitorId = input.visitorId ?? newVisitorId();
+    const locale = input.locale ?? bot.locale;
+    const { conversation, created } = await this.deps.repository.openConversation(bot.tenant_id, {
+      botId: bot.id,
+      visitorId,
+      locale,
+      timeZone: input.timeZone,
+      verified,
+    });
+    const now = this.clock();
+    const base = { tenantId: bot.tenant_id, botId: bot.id, visitorId, occurredAt: now };
+    if (created) this.deps.analytics.record({ ...base, type: 'conversation.started', conversationId: conversation.id });
+    this.deps.analytics.record({ ...base, type: 'visitor.seen', conversationId: conversation.id });
+    const { token, expiresAt } = this.deps.tokens.sign({ tenantId: bot.tenant_id, botId: bot.id, visitorId, conversationId: conversation.id, verified });
+    const theme = bot.theme as CreateSessionResponse['bot']['theme'];
+    return {
+      visitorToken: token,
+      visitorId,
+      conversationId: conversation.id,
+      expiresAt: expiresAt.toISOString(),
+      identified: verified !== undefined,
+      bot: {
+        name: bot.name.slice(0, 80),
+        greeting: bot.greeting,
+        locale: bot.locale,
+        theme: {
+          ...(theme.accentColor ? { accentColor: theme.accentColor } : {}),
+          ...(theme.accentTextColor ? { accentTextColor: theme.accentTextColor } : {}),
+          ...(theme.position ? { position: theme.position } : {}),
+        },
+      },
+      handoff: handoffState(conversation),
+    };
+  }
+
+  /** A signature that does not verify leaves the visitor anonymous; it is never an error. */
+  private verifiedIdentity(entry: BotEntry, identity: CreateSessionRequest['identity']): VisitorClaims['verified'] {
+    if (!identity || !entry.bot.identity_secret_encrypted) return undefined;
+    try {
+      const secret = this.deps.identitySecrets.open(entry.bot.identity_secret_encrypted);
+      const email = identity.email?.trim().toLowerCase();
+      if (!verifyIdentity(secret, { customerId: identity.customerId, email: email ?? '', signature: identity.signature })) return undefined;
+      return { customerId: identity.customerId, ...(email ? { email } : {}) };
+    } catch (error) {
+      this.logger.warn({ err: error, botId: entry.bot.id }, 'bot identity secret cannot be opened');
+      return undefined;
+    }
+  }
+
+  private async limit(key: string, perMinute: number): Promise<void> {
+    const state = await this.deps.counters.hit(key, 60);
+    if (state.count > perMinute) {
+      throw problems.tooManyRequests('Too many messages; wait a moment.', (state.resetAt.getTime() - this.clock().getTime()) / 1000);
+    }
+  }
+
+  // ---------------------------------------------------------------- widget: messages
+
+  /** Stores the shopper's message (202) and starts the assistant's turn off the request. */
+  async postMessage(claims: VisitorClaims, conversationId: string, input: PostMessageRequest, ip: string | undefined): Promise<{ messageId: string }> {
+    this.ownConversation(claims, conversationId);
+    const { tenantId } = claims;
+    await Promise.all([
+      this.limit(`chat-message:visitor:${tenantId}:${claims.visitorId}`, this.limits.messagesPerVisitorPerMinute),
+      ip ? this.limit(`chat-message:ip:${hashIp(ip)}`, this.limits.messagesPerIpPerMinute) : Promise.resolve(),
+    ]);
+    const entry = await this.deps.bots.find(tenantId, claims.botId);
+    if (!entry) throw problems.notFound('This assistant no longer exists.');
+    const now = this.clock();
+
+    interface Stored {
+      message: MessageRow;
+      answer?: { conversation: ConversationRow; history: MessageRow[]; llmState: TenantLlmState } | undefined;
+    }
+    const { value } = await this.commit<Stored>(tenantId, conversationId, async (trx) => {
+      const conversation = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
+      if (!conversation) throw problems.notFound('No such conversation.');
+      const { message, duplicate } = await this.deps.repository.insertUserMessage(trx, tenantId, conversationId, {
+        text: input.text,
+        clientMessageId: input.clientMessageId,
+      });
+      if (duplicate) return { value: { message, answer: undefined }, events: [] };
+      const events: NewEvent[] = [
+        {
+          type: 'message.created',
+          data: {
+            messageId: message.id,
+            role: 'user',
+            text: message.text,
+            createdAt: iso(message.created_at),
+            ...(message.client_message_id ? { clientMessageId: message.client_message_id } : {}),
+          },
+        },
+      ];
+      let current = conversation;
+      if (conversation.status === 'closed') {
+        current = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, { status: 'open' }))!;
+      }
+      current = { ...current, message_count: current.message_count + 1, last_message_preview: message.text.slice(0, 140) };
+      events.push(conversationUpdated(current));
+      // While a person has taken over, the bot stays quiet.
+      if (current.status === 'with_agent') return { value: { message, answer: undefined }, events };
+      events.push({ type: 'typing', data: { role: 'assistant', active: true } });
+      const history = await this.deps.repository.recentMessages(trx, tenantId, conversationId, this.deps.turn?.maxMessages ?? 10);
+      const llmState: TenantLlmState = await this.deps.settings.state(trx, tenantId, now);
+      return { value: { message, answer: { conversation: current, history, llmState } }, events };
+    });
+
+    const { message, answer } = value;
+    if (answer) {
+      this.deps.analytics.record({ type: 'message.received', tenantId, botId: claims.botId, conversationId, visitorId: claims.visitorId, occurredAt: now });
+      const ctx: Omit<ToolContext, 'signal'> = {
+        tenantId,
+        botId: claims.botId,
+        conversationId,
+        visitor: { id: claims.visitorId, verified: claims.verified },
+        locale: answer.conversation.locale,
+        timeZone: answer.conversation.time_zone ?? entry.bot.time_zone ?? entry.tenant.time_zone,
+        storeOrigin: entry.bot.allowed_origins[0],
+      };
+      this.turns.start({ ctx, entry, conversation: answer.conversation, userMessage: message, history: answer.history, llmState: answer.llmState, receivedAt: now });
+    }
+    return { messageId: message.id };
+  }
+
+  async listMessages(claims: VisitorClaims, conversationId: string, query: { cursor?: string | undefined; limit: number }): Promise<ListMessagesResponse> {
+    this.ownConversation(claims, conversationId);
+    const before = decodeCursor(query.cursor);
+    const page = await this.deps.repository.historyPage(claims.tenantId, conversationId, {
+      limit: query.limit,
+      before: before ? { createdAt: before.at, id: before.id } : undefined,
+    });
+    const oldest = page.messages[0];
+    return {
+      items: page.messages.map(toWidgetMessage),
+      nextCursor: page.hasMore && oldest ? encodeCursor({ at: oldest.created_at, id: oldest.id }) : null,
+      lastEventId: page.lastEventSeq > 0 ? String(page.lastEventSeq) : null,
+    };
+  }
+
+  ownConversation(claims: VisitorClaims, conversationId: string): void {
+    // A token names exactly one conversation; anything else does not exist for this visitor.
+    if (claims.conversationId !== conversationId) throw problems.notFound('No such conversation.');
+  }
+
+  // ---------------------------------------------------------------- widget: contact and rating
+
+  async contact(claims: VisitorClaims, conversationId: string, input: ContactRequest): Promise<{ id: string }> {
+    this.ownConversation(claims, conversationId);
+    const { tenantId } = claims;
+    await this.limit(`chat-contact:visitor:${tenantId}:${claims.visitorId}`, 5);
+    const { value } = await this.commit(tenantId, conversationId, async (trx) => {
+      const conversation = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
+      if (!conversation) throw problems.notFound('No such conversation.');
+      const id = await this.deps.repository.insertContactRequest(trx, tenantId, conversationId, input);
+      const updated = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, { follow_up: true, contact_email: input.email }))!;
+      const transcript = await this.deps.repository.recentMessages(trx, tenantId, conversationId, 10);
+      return { value: { id, conversation: updated, transcript }, events: [conversationUpdated(updated)] };
+    });
+    // The mail goes out after the answer: a slow mail server must not hold the shopper.
+    void this.notifyMerchant(tenantId, claims.botId, value.conversation, value.id, input, value.transcript);
+    return { id: value.id };
+  }
+
+  private async notifyMerchant(tenantId: string, botId: string, conversation: ConversationRow, contactId: string, input: ContactRequest, transcript: MessageRow[]) {
+    try {
+      const accounts = this.deps.accounts;
+      if (!accounts) return;
+      const entry = await this.deps.bots.find(tenantId, botId);
+      const members = await this.deps.repository.tenant(tenantId, (trx) => accounts.listMembers(trx, tenantId));
+      const to = members.filter((m) => m.role === 'owner' || m.role === 'admin').map((m) => m.email);
+      if (to.length === 0) return;
+      const strings = chatStrings(entry?.tenant.locale);
+      const storeName = entry?.tenant.name ?? 'Concierge';
+      const lines = transcript
+        .filter((m) => m.text)
+        .map((m) => `${m.role === 'user' ? '>' : '-'} ${m.text.replace(/\s+/g, ' ').slice(0, 300)}`)
+        .join('\n');
+      await this.deps.mail.send({
+        to,
+        replyTo: input.email,
+        subject: strings.contactMail.subject({ storeName }),
+        text: strings.contactMail.text({
+          storeName,
+          email: input.email,
+          message: input.text,
+          conversationUrl: `${this.deps.publicUrl}/admin/conversations/${conversation.id}`,
+          transcript: lines,
+        }),
+        tenantId,
+      });
+      await this.deps.repository.markContactNotified(tenantId, contactId);
+    } catch (error) {
+      this.logger.error({ err: error, tenantId, conversationId: conversation.id }, 'could not notify the merchant of a contact request');
+    }
+  }
+
+  rate(claims: VisitorClaims, conversationId: string, input: { rating: Rating; comment?: string | undefined }): void {
+    this.ownConversation(claims, conversationId);
+    this.deps.analytics.rateConversation(claims.tenantId, conversationId, claims.visitorId, input.rating, input.comment);
+  }
+
+  // ---------------------------------------------------------------- handoff (tool and merchant)
+
+  /** The assistant's handoff_to_human: the conversation waits for a person (the bot keeps answering until one takes over). */
+  async requestHandoff(ctx: Pick<ToolContext, 'tenantId' | 'botId' | 'conversationId' | 'visitor'>, reason: string | undefined): Promise<'requested'> {
+    const { value: first } = await this.commit(ctx.tenantId, ctx.conversationId, async (trx) => {
+      const c = await this.deps.repository.lockConversation(trx, ctx.tenantId, ctx.conversationId);
+      if (!c) throw new Error('conversation vanished');
+      const first = c.handoff_requested_at === null;
+      if (c.status === 'with_agent' || c.status === 'waiting_for_agent') return { value: first, events: [] };
+      const updated = (await this.deps.repository.updateConversation(trx, ctx.tenantId, ctx.conversationId, {
+        status: 'waiting_for_agent',
+        handoff_requested_at: c.handoff_requested_at ?? trx.fn.now(),
+      }))!;
+      return { value: first, events: [conversationUpdated(updated)] };
+    });
+    if (first) {
+      this.deps.analytics.record({
+        type: 'handoff.requested',
+        tenantId: ctx.tenantId,
+        botId: ctx.botId,
+        conversationId: ctx.conversationId,
+        visitorId: ctx.visitor.id,
+        occurredAt: this.clock(),
+        data: { source: 'assistant' },
+      });
+    }
+    return 'requested';
+  }
+
+  private async agentName(tenantId: string, userId: string | null): Promise<string | null> {
+    const accounts = this.deps.accounts;
+    if (!userId || !accounts) return null;
+    const member = await this.deps.repository.tenant(tenantId, (trx) => accounts.member(trx, tenantId, userId));
+    return member?.name?.slice(0, 80) || null;
+  }
+
+  /** A person takes over: the bot stays quiet until released. */
+  async takeOver(tenantId: string, conversationId: string, agent: AgentIdentity): Promise<ConversationRow> {
+    const name = await this.agentName(tenantId, agent.userId);
+    const { value } = await this.commit(tenantId, conversationId, (trx) => this.takeOverIn(trx, tenantId, conversationId, agent, name));
+    if (value.first) this.handoffByAgent(tenantId, value.conversation);
+    return value.conversation;
+  }
+
+  private handoffByAgent(tenantId: string, c: ConversationRow): void {
+    this.deps.analytics.record({ type: 'handoff.requested', tenantId, botId: c.bot_id, conversationId: c.id, visitorId: c.visitor_id, occurredAt: this.clock(), data: { source: 'agent' } });
+  }
+
+  private async takeOverIn(trx: Tx, tenantId: string, conversationId: string, agent: AgentIdentity, name: string | null) {
+    const c = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
+    if (!c) throw problems.notFound('No such conversation.');
+    if (c.status === 'with_agent' && c.agent_user_id === agent.userId) return { value: { conversation: c, first: false }, events: [] as NewEvent[] };
+    const updated = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, {
+      status: 'with_agent',
+      agent_user_id: agent.userId,
+      agent_name: name,
+      handoff_requested_at: c.handoff_requested_at ?? trx.fn.now(),
+    }))!;
+    return {
+      value: { conversation: updated, first: c.handoff_requested_at === null },
+      events: [{ type: 'handoff', data: handoffState(updated) }, conversationUpdated(updated)] as NewEvent[],
+    };
+  }
+
+  /** Back to the bot. */
+  async release(tenantId: string, conversationId: string): Promise<ConversationRow> {
+    const { value } = await this.commit(tenantId, conversationId, async (trx) => {
+      const c = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
+      if (!c) throw problems.notFound('No such conversation.');
+      if (c.status !== 'with_agent' && c.status !== 'waiting_for_agent') return { value: c, events: [] };
+      const updated = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, { status: 'open', agent_user_id: null, agent_name: null }))!;
+      const events: NewEvent[] = [];
+      if (c.status === 'with_agent') events.push({ type: 'handoff', data: handoffState(updated) });
+      events.push(conversationUpdated(updated));
+      return { value: updated, events };
+    });
+    return value;
+  }
+
+  /** The merchant closes the conversation; the visitor's next message reopens it. */
+  async close(tenantId: string, conversationId: string): Promise<ConversationRow> {
+    const { value } = await this.commit(tenantId, conversationId, async (trx) => {
+      const c = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
+      if (!c) throw problems.notFound('No such conversation.');
+      if (c.status === 'closed') return { value: c, events: [] };
+      const updated = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, { status: 'closed', agent_user_id: null, agent_name: null, follow_up: false }))!;
+      const events: NewEvent[] = [];
+      if (c.status === 'with_agent') events.push({ type: 'handoff', data: handoffState(updated) });
+      events.push(conversationUpdated(updated));
+      return { value: updated, events };
+    });
+    return value;
+  }
+
+  /** A team member writes; writing takes the conversation over. */
+  async agentReply(tenantId: string, conversationId: string, agent: AgentIdentity, text: string): Promise<MessageRow> {
+    const name = await this.agentName(tenantId, agent.userId);
+    const { value } = await this.commit(tenantId, conversationId, async (trx) => {
+      const taken = await this.takeOverIn(trx, tenantId, conversationId, agent, name);
+      const message = await this.deps.repository.insertMessage(trx, tenantId, conversationId, { role: 'agent', text, authorUserId: agent.userId });
+      const events: NewEvent[] = [
+        ...taken.events.filter((e) => e.type !== 'conversation.updated'),
+        { type: 'message.created', data: { messageId: message.id, role: 'agent', text: message.text, createdAt: iso(message.created_at) } },
+        { type: 'typing', data: { role: 'agent', active: false } },
+        conversationUpdated({ ...taken.value.conversation, message_count: taken.value.conversation.message_count + 1, last_message_preview: text.slice(0, 140) }),
+      ];
+      return { value: { message, taken: taken.value }, events };
+    });
+    if (value.taken.first) this.handoffByAgent(tenantId, value.taken.conversation);
+    return value.message;
+  }
+
+  async agentTyping(tenantId: string, conversationId: string, active: boolean): Promise<void> {
+    await this.commit(tenantId, conversationId, async (trx) => {
+      const c = await this.deps.repository.getConversation(tenantId, conversationId, trx);
+      if (!c) throw problems.notFound('No such conversation.');
+      return { value: undefined, events: [{ type: 'typing', data: { role: 'agent', active } }] };
+    });
+  }
+
+  // ---------------------------------------------------------------- merchant reads
+
+  async listConversations(tenantId: string, filter: Omit<ConversationListFilter, 'after'> & { cursor?: string | undefined }) {
+    const after = decodeCursor(filter.cursor);
+    const rows = await this.deps.repository.listConversations(tenantId, { ...filter, limit: filter.limit + 1, after: after ? { updatedAt: after.at, id: after.id } : undefined });
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return { items: page, nextCursor: rows.length > filter.limit && last ? encodeCursor({ at: last.updated_at, id: last.id }) : null };
+  }
+
+  async requireConversation(tenantId: string, conversationId: string): Promise<ConversationRow> {
+    const conversation = await this.deps.repository.getConversation(tenantId, conversationId);
+    if (!conversation) throw problems.notFound('No such conversation.');
+    return conversation;
+  }
+
+  async getConversation(tenantId: string, conversationId: string) {
+    const conversation = await this.deps.repository.getConversation(tenantId, conversationId);
+    if (!conversation) throw problems.notFound('No such conversation.');
+    const messages = await this.deps.repository.tenant(tenantId, (trx) => this.deps.repository.recentMessages(trx, tenantId, conversationId, 500));
+    return { conversation, messages };
+  }
+}

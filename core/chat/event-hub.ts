@@ -1,0 +1,384 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { CHAT_NOTIFY_CHANNEL, type ChatEventType, type StoredEvent } from './chat.repository.ts';
+
+/**
+ * Fan-out of conversation events to the streams held by THIS instance (docs/decisions/0004).
+ *
+ * - The event log in PostgreSQL is the truth; every event has a per-conversation sequence number.
+ * - Events written here are handed over directly after commit (`publish`), the fast path.
+ * - Events written by any instance are announced by NOTIFY `tenant:conversation:seq:type` on one
+ *   channel; each instance LISTENs on ONE dedicated connection (not from the pool; reconnected
+ *   with backoff) and reads what it does not have from the log.
+ * - Every subscriber delivers strictly in sequence (`last + 1`), so a notification that arrives
+ *   twice, late, or out of order can neither repeat nor skip an event: exactly once, in order.
+ */
+
+export interface EventSource {
+  eventsAfter(tenantId: string, conversationId: string, afterSeq: number, limit?: number): Promise<StoredEvent[]>;
+}
+
+export interface HubSubscription {
+  close(): void;
+}
+
+export interface EventHubOptions {
+  source: EventSource;
+  /** Opens a NEW connection for LISTEN (never one from the pool; PgBouncer transaction mode cannot LISTEN). */
+  connect: () => Promise<pg.Client>;
+  logger: Logger;
+  /** Recent events kept per watched conversation, so live subscribers need no read. Default 256. */
+  ringSize?: number;
+  /** Events read per catch-up query. Default 500. */
+  pageSize?: number;
+}
+
+interface Subscriber {
+  last: number;
+  /** Joined (or the listener reconnected): must read the log once, whatever `known` says. */
+  needsSync: boolean;
+  send: (event: StoredEvent) => void;
+}
+
+interface Channel {
+  tenantId: string;
+  conversationId: string;
+  subs: Set<Subscriber>;
+  /** Highest sequence known to be committed. */
+  known: number;
+  ring: Map<number, StoredEvent>;
+  fetching: boolean;
+  retryTimer?: NodeJS.Timeout | undefined;
+}
+
+/** Event types the tenant-wide (dashboard) stream carries: state changes, not the token stream. */
+export const TENANT_STREAM_TYPES: ReadonlySet<ChatEventType> = new Set(['message.created', 'message.completed', 'handoff', 'error', 'conversation.updated']);
+
+interface TenantSubscriber {
+  send: (event: StoredEvent) => void;
+  /** The listener was down for a while: the dashboard should reload its list. */
+  resync: () => void;
+}
+
+const DEDUPE_KEYS = 4096;
+
+export class ChatEventHub {
+  private readonly channels = new Map<string, Channel>();
+  private readonly tenants = new Map<string, Set<TenantSubscriber>>();
+  /** `conversation:seq` already given to tenant subscribers (local publish and NOTIFY both arrive). */
+  private readonly tenantDelivered = new Map<string, true>();
+  private readonly ringSize: number;
+  private readonly pageSize: number;
+  private readonly logger: Logger;
+  private client: pg.Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private closed = false;
+  private everConnected = false;
+
+  constructor(private readonly options: EventHubOptions) {
+    this.ringSize = options.ringSize ?? 256;
+    this.pageSize = options.pageSize ?? 500;
+    this.logger = options.logger.child({ component: 'chat-event-hub' });
+  }
+
+  /** True while the LISTEN connection is up. */
+  get listening(): boolean {
+    return this.client !== undefined;
+  }
+
+  get stats(): { conversations: number; subscribers: number; tenantSubscribers: number } {
+    let subscribers = 0;
+    for (const ch of this.channels.values()) subscribers += ch.subs.size;
+    let tenantSubscribers = 0;
+    for (const set of this.tenants.values()) tenantSubscribers += set.size;
+    return { conversations: this.channels.size, subscribers, tenantSubscribers };
+  }
+
+  /** Connects the LISTEN connection; resolves once it listens (or rejects on the first failure). */
+  async start(): Promise<void> {
+    await this.listen();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    for (const ch of this.channels.values()) clearTimeout(ch.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      client.removeAllListeners('notification');
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  // ---------------------------------------------------------------- subscriptions
+
+  /** Streams a conversation's events after `afterSeq`: first what the log has, then live. */
+  subscribe(tenantId: string, conversationId: string, afterSeq: number, send: (event: StoredEvent) => void): HubSubscription {
+    const key = `${tenantId}:${conversationId}`;
+    let ch = this.channels.get(key);
+    if (!ch) {
+      ch = { tenantId, conversationId, subs: new Set(), known: 0, ring: new Map(), fetching: false };
+      this.channels.set(key, ch);
+    }
+    const sub: Subscriber = { last: Math.max(0, afterSeq), needsSync: true, send };
+    ch.subs.add(sub);
+    const channel = ch;
+    // Registered before the read, so anything committed after the read's snapshot is announced to it.
+    this.pump(channel);
+    return {
+      close: () => {
+        channel.subs.delete(sub);
+        if (channel.subs.size === 0 && this.channels.get(key) === channel) {
+          clearTimeout(channel.retryTimer);
+          this.channels.delete(key);
+        }
+      },
+    };
+  }
+
+  /** Every state change of a tenant's conversations (dashboard). Live only: reload the list on `resync`. */
+  subscribeTenant(tenantId: string, send: (event: StoredEvent) => void, resync: () => void = () => {}): HubSubscription {
+    let set = this.tenants.get(tenantId);
+    if (!set) {
+      set = new Set();
+      this.tenants.set(tenantId, set);
+    }
+    const sub: TenantSubscriber = { send, resync };
+    set.add(sub);
+    const owner = set;
+    return {
+      close: () => {
+        owner.delete(sub);
+        if (owner.size === 0 && this.tenants.get(tenantId) === owner) this.tenants.delete(tenantId);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Events this instance just committed: delivered without reading them back. */
+  publish(events: StoredEvent[]): void {
+    for (const event of events) {
+      const ch = this.channels.get(`${event.tenantId}:${event.conversationId}`);
+      if (ch) {
+        this.remember(ch, event);
+        if (event.seq > ch.known) ch.known = event.seq;
+      }
+      this.toTenant(event);
+    }
+    const touched = new Set<Channel>();
+    for (const event of events) {
+      const ch = this.channels.get(`${event.tenantId}:${event.conversationId}`);
+      if (ch) touched.add(ch);
+    }
+    for (const ch of touched) this.pump(ch);
+  }
+
+  /** A NOTIFY payload `tenant:conversation:seq:type` (exported for tests). */
+  notified(payload: string): void {
+    const [tenantId, conversationId, seqText, type] = payload.split(':');
+    const seq = Number(seqText);
+    if (!tenantId || !conversationId || !Number.isSafeInteger(seq)) return;
+    const ch = this.channels.get(`${tenantId}:${conversationId}`);
+    if (ch && seq > ch.known) {
+      ch.known = seq;
+      this.pump(ch);
+    }
+    if (this.tenants.has(tenantId) && TENANT_STREAM_TYPES.has(type as ChatEventType) && !this.tenantDelivered.has(`${conversationId}:${seq}`)) {
+      const cached = ch?.ring.get(seq);
+      if (cached) this.toTenant(cached);
+      else {
+        this.options.source.eventsAfter(tenantId, conversationId, seq - 1, 1).then(
+          ([event]) => {
+            if (event && event.seq === seq) this.toTenant(event);
+          },
+          (error: unknown) => this.logger.warn({ err: error }, 'could not read an event for the tenant stream'),
+        );
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  private remember(ch: Channel, event: StoredEvent): void {
+    if (event.seq <= ch.known - this.ringSize) return;
+    ch.ring.set(event.seq, event);
+    if (ch.ring.size > this.ringSize) {
+      const floor = Math.max(ch.known, event.seq) - this.ringSize;
+      for (const seq of ch.ring.keys()) {
+        if (ch.ring.size <= this.ringSize) break;
+        if (seq <= floor) ch.ring.delete(seq);
+      }
+      // Out-of-order inserts can leave more than ringSize above the floor; drop the oldest.
+      while (ch.ring.size > this.ringSize) ch.ring.delete(Math.min(...ch.ring.keys()));
+    }
+  }
+
+  private toTenant(event: StoredEvent): void {
+    if (!TENANT_STREAM_TYPES.has(event.type)) return;
+    const set = this.tenants.get(event.tenantId);
+    if (!set) return;
+    const key = `${event.conversationId}:${event.seq}`;
+    if (this.tenantDelivered.has(key)) return;
+    this.tenantDelivered.set(key, true);
+    if (this.tenantDelivered.size > DEDUPE_KEYS) {
+      const oldest = this.tenantDelivered.keys().next().value;
+      if (oldest !== undefined) this.tenantDelivered.delete(oldest);
+    }
+    for (const sub of set) this.safeSend(sub.send, event);
+  }
+
+  private safeSend(send: (event: StoredEvent) => void, event: StoredEvent): void {
+    try {
+      send(event);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'stream subscriber failed');
+    }
+  }
+
+  /** Delivers what the ring holds; reads the log for whoever is still behind. */
+  private pump(ch: Channel): void {
+    let behind = false;
+    for (const sub of ch.subs) {
+      if (!sub.needsSync) {
+        for (let next = ch.ring.get(sub.last + 1); next; next = ch.ring.get(sub.last + 1)) {
+          sub.last = next.seq;
+          this.safeSend(sub.send, next);
+        }
+      }
+      if (sub.needsSync || sub.last < ch.known) behind = true;
+    }
+    if (behind) void this.fetch(ch);
+  }
+
+  private async fetch(ch: Channel): Promise<void> {
+    if (ch.fetching || this.closed) return;
+    ch.fetching = true;
+    try {
+      for (;;) {
+        const waiting = [...ch.subs].filter((s) => s.needsSync || s.last < ch.known);
+        if (waiting.length === 0) break;
+        // Whoever joined before this read is in sync once it has been delivered.
+        for (const s of waiting) s.needsSync = false;
+        const from = Math.min(...waiting.map((s) => s.last));
+        const before = waiting.map((s) => s.last);
+        const rows = await this.options.source.eventsAfter(ch.tenantId, ch.conversationId, from, this.pageSize);
+        for (const row of rows) {
+          if (row.seq > ch.known) ch.known = row.seq;
+          this.remember(ch, row);
+        }
+        for (const sub of waiting) {
+          if (!ch.subs.has(sub)) continue;
+          for (const row of rows) {
+            if (row.seq !== sub.last + 1) continue;
+            sub.last = row.seq;
+            this.safeSend(sub.send, row);
+          }
+        }
+        if (rows.length < this.pageSize) {
+          // Anything newer that arrived meanwhile is in the ring or announced: deliver it, then stop.
+          for (const sub of ch.subs) {
+            if (sub.needsSync) continue;
+            for (let next = ch.ring.get(sub.last + 1); next; next = ch.ring.get(sub.last + 1)) {
+              sub.last = next.seq;
+              this.safeSend(sub.send, next);
+            }
+          }
+          if (![...ch.subs].some((s) => s.needsSync || s.last < ch.known)) break;
+          // The log has nothing newer than what was announced (yet): try again shortly instead of spinning.
+          if (waiting.every((s, i) => s.last === before[i])) {
+            this.retryLater(ch, 250);
+            break;
+          }
+        }
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, conversationId: ch.conversationId }, 'could not read conversation events; retrying');
+      for (const sub of ch.subs) sub.needsSync = true;
+      this.retryLater(ch, 500);
+    } finally {
+      ch.fetching = false;
+    }
+  }
+
+  private retryLater(ch: Channel, ms: number): void {
+    clearTimeout(ch.retryTimer);
+    ch.retryTimer = setTimeout(() => {
+      ch.retryTimer = undefined;
+      if (!this.closed) this.pump(ch);
+    }, ms);
+    ch.retryTimer.unref();
+  }
+
+  // ---------------------------------------------------------------- LISTEN connection
+
+  private listen(): Promise<void> {
+    this.connecting ??= (async () => {
+      let client: pg.Client | undefined;
+      try {
+        client = await this.options.connect();
+        client.on('notification', (message) => {
+          if (message.channel === CHAT_NOTIFY_CHANNEL && message.payload) this.notified(message.payload);
+        });
+        const lost = (error?: unknown) => this.lost(client!, error);
+        client.on('error', lost);
+        client.on('end', () => lost());
+        await client.query(`LISTEN ${CHAT_NOTIFY_CHANNEL}`);
+        if (this.closed) {
+          await client.end().catch(() => undefined);
+          return;
+        }
+        this.client = client;
+        const wasDown = this.everConnected;
+        this.everConnected = true;
+        this.failures = 0;
+        if (wasDown) this.resync();
+      } catch (error) {
+        await client?.end().catch(() => undefined);
+        throw error;
+      }
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private lost(client: pg.Client, error?: unknown): void {
+    if (this.client !== client && this.client !== undefined) return;
+    client.removeAllListeners('notification');
+    client.end().catch(() => undefined);
+    if (this.closed) return;
+    if (this.client === client) {
+      this.client = undefined;
+      this.logger.warn({ err: error }, 'LISTEN connection lost; reconnecting');
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    const delay = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 6));
+    this.failures++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.listen().catch((error: unknown) => {
+        this.logger.warn({ err: error, attempt: this.failures }, 'LISTEN reconnect failed');
+        this.scheduleReconnect();
+      });
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  /** After a gap in LISTEN: every subscriber reads the log again; dashboards reload. */
+  private resync(): void {
+    this.logger.info({ conversations: this.channels.size }, 'LISTEN connection back; catching up');
+    for (const ch of this.channels.values()) {
+      for (const sub of ch.subs) sub.needsSync = true;
+      this.pump(ch);
+    }
+    for (const set of this.tenants.values()) for (const sub of set) sub.resync();
+  }
+}

@@ -1,0 +1,173 @@
+import type { Logger } from 'pino';
+import type { Database, Tx } from '../db/database.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { LlmPort } from './llm.port.ts';
+
+/**
+ * Which model answers a tenant (issue #4): the tenant's own key (sealed with SecretBox purpose
+ * 'tenant-llm-key', never returned), model and OpenAI-compatible base URL when set, else the
+ * instance's configured provider, else the offline model. Past its monthly token budget a tenant
+ * falls back to the offline model until the month ends.
+ */
+
+export const TENANT_LLM_KEY_PURPOSE = 'tenant-llm-key';
+
+export interface TenantLlmState {
+  apiKeyEncrypted: string | null;
+  model: string | null;
+  baseUrl: string | null;
+  monthlyTokenBudget: number | null;
+  /** Prompt + completion tokens this calendar month (UTC). */
+  usedThisMonth: number;
+}
+
+export interface LlmSettingsPatch {
+  /** A new key; null removes it. */
+  apiKey?: string | null;
+  model?: string | null;
+  baseUrl?: string | null;
+  monthlyTokenBudget?: number | null;
+}
+
+/** First day of the month (UTC) as YYYY-MM-DD: the usage row's key. */
+export const monthOf = (at: Date) => `${at.toISOString().slice(0, 7)}-01`;
+
+export class LlmSettingsRepository {
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  /** Settings and this month's usage in one statement (inside the caller's unit of work). */
+  async state(trx: Tx, tenantId: string, now: Date): Promise<TenantLlmState> {
+    const { rows } = await trx.raw<{ rows: Record<string, unknown>[] }>(
+      `SELECT s.api_key_encrypted, s.model, s.base_url, s.monthly_token_budget,
+              (SELECT u.prompt_tokens + u.completion_tokens FROM llm_usage_monthly u WHERE u.tenant_id = :tenantId AND u.month = :month) AS used
+       FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId`,
+      { tenantId, month: monthOf(now) },
+    );
+    const row = rows[0] ?? {};
+    return {
+      apiKeyEncrypted: (row.api_key_encrypted as string | null) ?? null,
+      model: (row.model as string | null) ?? null,
+      baseUrl: (row.base_url as string | null) ?? null,
+      monthlyTokenBudget: row.monthly_token_budget === null || row.monthly_token_budget === undefined ? null : Number(row.monthly_token_budget),
+      usedThisMonth: Number(row.used ?? 0),
+    };
+  }
+
+  get(tenantId: string, now: Date): Promise<TenantLlmState> {
+    return this.db.tenant(tenantId, (trx) => this.state(trx, tenantId, now));
+  }
+
+  async update(tenantId: string, patch: LlmSettingsPatch, now: Date): Promise<TenantLlmState> {
+    return this.db.tenant(tenantId, async (trx) => {
+      const changes: Record<string, unknown> = {};
+      if (patch.apiKey !== undefined) changes.api_key_encrypted = patch.apiKey === null ? null : this.secrets.seal(patch.apiKey);
+      if (patch.model !== undefined) changes.model = patch.model;
+      if (patch.baseUrl !== undefined) changes.base_url = patch.baseUrl;
+      if (patch.monthlyTokenBudget !== undefined) changes.monthly_token_budget = patch.monthlyTokenBudget;
+      await trx('tenant_llm_settings')
+        .insert({ tenant_id: tenantId, ...changes })
+        .onConflict('tenant_id')
+        .merge({ ...changes, updated_at: trx.fn.now() });
+      return this.state(trx, tenantId, now);
+    });
+  }
+
+  async addUsage(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date): Promise<void> {
+    if (usage.promptTokens <= 0 && usage.completionTokens <= 0) return;
+    await this.db.tenant(tenantId, (trx) =>
+      trx.raw(
+        `INSERT INTO llm_usage_monthly AS u (tenant_id, month, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?)
+         ON CONFLICT (tenant_id, month) DO UPDATE SET prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens`,
+        [tenantId, monthOf(at), Math.max(0, Math.round(usage.promptTokens)), Math.max(0, Math.round(usage.completionTokens))],
+      ),
+    );
+  }
+
+  openKey(sealed: string): string {
+    return this.secrets.open(sealed);
+  }
+}
+
+export interface LlmChoice {
+  llm: LlmPort;
+  /** Per-request overrides for the adapter. */
+  model?: string | undefined;
+  apiKey?: string | undefined;
+  /** The model name for records and analytics ("offline" for the offline model). */
+  modelName: string;
+  /** Why this adapter: the tenant's own provider, the instance default, offline, or budget exhausted. */
+  reason: 'tenant' | 'default' | 'offline' | 'budget';
+}
+
+export interface LlmResolverOptions {
+  offline: LlmPort;
+  /** The configured provider with the instance's key; absent when no key is configured. */
+  defaultLlm?: LlmPort | undefined;
+  /** An OpenAI-compatible adapter for a tenant's base URL (or the configured one when undefined). */
+  openAiFor?: ((baseUrl: string | undefined) => LlmPort) | undefined;
+  openKey: (sealed: string) => string;
+  /** The configured model (OPENAI_MODEL), used when a tenant sets none. */
+  defaultModel?: string | undefined;
+  logger: Logger;
+}
+
+export class LlmResolver {
+  private readonly byBaseUrl = new Map<string, LlmPort>();
+  private readonly budgetLogged = new Set<string>();
+
+  constructor(private readonly options: LlmResolverOptions) {}
+
+  get offline(): LlmPort {
+    return this.options.offline;
+  }
+
+  /** Which provider would answer, without side effects (settings view). */
+  describe(state: TenantLlmState): LlmChoice['reason'] {
+    if (state.monthlyTokenBudget !== null && state.usedThisMonth >= state.monthlyTokenBudget) return 'budget';
+    if (state.apiKeyEncrypted && this.options.openAiFor) return 'tenant';
+    return this.options.defaultLlm ? 'default' : 'offline';
+  }
+
+  choose(tenantId: string, state: TenantLlmState, now: Date): LlmChoice {
+    if (state.monthlyTokenBudget !== null && state.usedThisMonth >= state.monthlyTokenBudget) {
+      const key = `${tenantId}:${monthOf(now)}`;
+      if (!this.budgetLogged.has(key)) {
+        this.budgetLogged.add(key);
+        this.options.logger.warn(
+          { tenantId, used: state.usedThisMonth, budget: state.monthlyTokenBudget },
+          'tenant is past its monthly token budget: answering with the offline model until the month ends',
+        );
+      }
+      return { llm: this.options.offline, modelName: this.options.offline.name, reason: 'budget' };
+    }
+    if (state.apiKeyEncrypted && this.options.openAiFor) {
+      try {
+        const apiKey = this.options.openKey(state.apiKeyEncrypted);
+        const model = state.model ?? undefined;
+        return { llm: this.adapterFor(state.baseUrl ?? undefined), apiKey, model, modelName: model ?? this.options.defaultModel ?? 'openai', reason: 'tenant' };
+      } catch (error) {
+        this.options.logger.error({ err: error, tenantId }, 'the tenant LLM key cannot be decrypted; using the default model');
+      }
+    }
+    // A tenant base URL without a tenant key is ignored: the instance's key never goes to a server the tenant chose.
+    if (this.options.defaultLlm) {
+      const model = state.model ?? undefined;
+      return { llm: this.options.defaultLlm, model, modelName: model ?? this.options.defaultModel ?? this.options.defaultLlm.name, reason: 'default' };
+    }
+    return { llm: this.options.offline, modelName: this.options.offline.name, reason: 'offline' };
+  }
+
+  private adapterFor(baseUrl: string | undefined): LlmPort {
+    const key = baseUrl ?? '';
+    let llm = this.byBaseUrl.get(key);
+    if (!llm) {
+      llm = this.options.openAiFor!(baseUrl);
+      if (this.byBaseUrl.size >= 200) this.byBaseUrl.delete(this.byBaseUrl.keys().next().value!);
+      this.byBaseUrl.set(key, llm);
+    }
+    return llm;
+  }
+}

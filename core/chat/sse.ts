@@ -1,0 +1,149 @@
+import type { Request, Response } from 'express';
+
+/**
+ * Server-sent event streams of this instance: headers that keep proxies from buffering,
+ * `: keep-alive` comments on idle streams, and every stream ended on shutdown.
+ *
+ * One timer serves all streams (10,000 idle streams must not mean 10,000 timers); a stream
+ * keeps only its response and a timestamp.
+ */
+
+export interface SseStreamsOptions {
+  /** Comment sent when a stream was silent this long. Default 20 s (the wire contract says ≤ 25 s). */
+  heartbeatMs?: number;
+  /** Checked on every tick; when true every stream ends (graceful shutdown). */
+  isStopping?: () => boolean;
+  /** A client that does not read: past this many buffered bytes its stream is ended (it reconnects and replays). */
+  maxBufferedBytes?: number;
+  onCountChange?: (open: number) => void;
+}
+
+export class SseStream {
+  lastWriteAt = Date.now();
+  private ended = false;
+  private readonly closeHandlers: (() => void)[] = [];
+
+  constructor(
+    readonly res: Response,
+    private readonly owner: SseStreams,
+  ) {}
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** One event: `id:`, `event:`, one `data:` line of JSON. */
+  send(id: number | string | undefined, event: string, data: unknown): void {
+    if (this.ended) return;
+    const idLine = id === undefined ? '' : `id: ${id}\n`;
+    this.write(`${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  comment(text: string): void {
+    this.write(`: ${text}\n\n`);
+  }
+
+  private write(chunk: string): void {
+    if (this.ended) return;
+    this.lastWriteAt = Date.now();
+    this.res.write(chunk);
+    if (this.res.writableLength > this.owner.maxBufferedBytes) this.end();
+  }
+
+  onClose(handler: () => void): void {
+    if (this.ended) handler();
+    else this.closeHandlers.push(handler);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.owner.forget(this);
+    if (!this.res.writableEnded) this.res.end();
+    for (const handler of this.closeHandlers.splice(0)) {
+      try {
+        handler();
+      } catch {
+        /* a subscriber that fails to close must not keep the others open */
+      }
+    }
+  }
+}
+
+export class SseStreams {
+  readonly maxBufferedBytes: number;
+  private readonly streams = new Set<SseStream>();
+  private readonly heartbeatMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: SseStreamsOptions = {}) {
+    this.heartbeatMs = options.heartbeatMs ?? 20_000;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Writes the stream headers and registers the stream; the request's close ends it. */
+  open(req: Request, res: Response, options: { retryMs?: number; headers?: Record<string, string> } = {}): SseStream {
+    const stream = new SseStream(res, this);
+    res.status(200);
+    res.set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // nginx and friends: do not buffer the stream.
+      'X-Accel-Buffering': 'no',
+      ...options.headers,
+    });
+    res.flushHeaders();
+    req.socket.setNoDelay(true);
+    req.socket.setTimeout(0);
+    if (options.retryMs !== undefined) res.write(`retry: ${options.retryMs}\n\n`);
+    else res.write(': open\n\n');
+    this.streams.add(stream);
+    this.options.onCountChange?.(this.streams.size);
+    const close = () => stream.end();
+    req.once('close', close);
+    res.once('close', close);
+    if (this.stopped) stream.end();
+    this.ensureTimer();
+    return stream;
+  }
+
+  /** @internal */
+  forget(stream: SseStream): void {
+    if (this.streams.delete(stream)) this.options.onCountChange?.(this.streams.size);
+  }
+
+  /** Ends every stream (shutdown); new ones are ended at once. */
+  closeAll(): void {
+    this.stopped = true;
+    for (const stream of [...this.streams]) stream.end();
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private ensureTimer(): void {
+    if (this.timer || this.stopped) return;
+    const tick = Math.min(1_000, Math.max(50, Math.floor(this.heartbeatMs / 4)));
+    this.timer = setInterval(() => this.tick(), tick);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    if (this.options.isStopping?.()) {
+      this.closeAll();
+      return;
+    }
+    if (this.streams.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    const due = Date.now() - this.heartbeatMs;
+    for (const stream of this.streams) if (stream.lastWriteAt <= due) stream.comment('keep-alive');
+  }
+}

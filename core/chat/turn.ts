@@ -1,0 +1,373 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Tx } from '../db/database.ts';
+import type { Card } from '../wire/widget.ts';
+import type { BotEntry } from './bot-directory.ts';
+import type { ChatRepository, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
+import type { ChatAnalytics } from './chat.service.ts';
+import { buildHistory, buildSystemPrompt, instructionsBlock } from './context.ts';
+import { mergeCards } from './core-tools.ts';
+import { chatStrings } from './i18n/strings.ts';
+import { LlmError, type LlmMessage, type LlmToolCall } from './llm.port.ts';
+import type { LlmChoice, LlmResolver, LlmSettingsRepository, TenantLlmState } from './llm-settings.ts';
+import { OutputGuard } from './output-guard.ts';
+import type { ToolContext, ToolDefinition, ToolRegistry } from './tools.ts';
+
+/**
+ * One assistant turn, run after the shopper's message was stored (off the request): context,
+ * the model's stream, the tool loop (bounded), and the answer persisted with its token usage.
+ * A provider failure ends in an apology with the email offer and an `error` event; nothing the
+ * shopper wrote or saw is lost.
+ */
+
+export interface TurnOptions {
+  /** Rounds in which the model may call tools; one more round without tools must answer. Default 5. */
+  maxToolRounds?: number;
+  /** History messages given to the model. Default 10. */
+  maxMessages?: number;
+  /** Estimated tokens of history at most. Default 3,000. */
+  historyTokenBudget?: number;
+  maxOutputTokens?: number;
+  /** The whole turn, all rounds and tools. Default 120 s. */
+  turnTimeoutMs?: number;
+}
+
+export interface TurnInput {
+  ctx: Omit<ToolContext, 'signal'>;
+  entry: BotEntry;
+  conversation: ConversationRow;
+  userMessage: MessageRow;
+  history: MessageRow[];
+  llmState: TenantLlmState;
+  receivedAt: Date;
+}
+
+type Commit = <T>(tenantId: string, conversationId: string, work: (trx: Tx) => Promise<{ value: T; events: NewEvent[] }>) => Promise<{ value: T; events: StoredEvent[] }>;
+
+export interface TurnDeps {
+  commit: Commit;
+  repository: ChatRepository;
+  tools: ToolRegistry;
+  llm: LlmResolver;
+  settings: LlmSettingsRepository;
+  analytics: ChatAnalytics;
+  logger: Logger;
+  clock: () => Date;
+  options: TurnOptions;
+}
+
+const iso = (d: Date) => d.toISOString();
+
+/**
+ * The assistant's message as it streams: created with the first text, then deltas. Writes are
+ * coalesced: while one is in flight, new text gathers and goes out as one delta next, so a fast
+ * model never queues hundreds of transactions.
+ */
+class AssistantWriter {
+  readonly messageId = randomUUID();
+  created = false;
+  shown = '';
+  private pending = '';
+  private inflight: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly deps: TurnDeps,
+    private readonly tenantId: string,
+    private readonly conversationId: string,
+  ) {}
+
+  delta(text: string): void {
+    if (!text) return;
+    this.shown += text;
+    this.pending += text;
+    this.inflight ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending && this.failure === undefined) {
+        const chunk = this.pending;
+        this.pending = '';
+        await this.write(chunk);
+      }
+    } catch (error) {
+      this.failure = error;
+    } finally {
+      this.inflight = undefined;
+    }
+  }
+
+  private async write(chunk: string): Promise<void> {
+    const { repository } = this.deps;
+    await this.deps.commit(this.tenantId, this.conversationId, async (trx) => {
+      const events: NewEvent[] = [];
+      if (!this.created) {
+        const row = await repository.insertMessage(trx, this.tenantId, this.conversationId, { id: this.messageId, role: 'assistant', text: chunk, status: 'streaming' });
+        events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(row.created_at) } });
+      } else {
+        await repository.appendMessageText(trx, this.tenantId, this.messageId, chunk);
+      }
+      events.push({ type: 'message.delta', data: { messageId: this.messageId, role: 'assistant', delta: chunk } });
+      return { value: undefined, events };
+    });
+    this.created = true;
+  }
+
+  /** Waits for every delta to be written; rethrows a write failure. */
+  async settle(): Promise<void> {
+    while (this.inflight) await this.inflight;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** The final, authoritative text and cards (`message.completed`), and the assistant stops typing. */
+  async complete(result: Parameters<ChatRepository['completeMessage']>[4], extra: NewEvent[] = []): Promise<void> {
+    await this.settle().catch(() => undefined);
+    const { repository } = this.deps;
+    await this.deps.commit(this.tenantId, this.conversationId, async (trx) => {
+      const events: NewEvent[] = [];
+      if (!this.created) {
+        const row = await repository.insertMessage(trx, this.tenantId, this.conversationId, { id: this.messageId, role: 'assistant', text: '', status: 'streaming' });
+        events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(row.created_at) } });
+      }
+      await repository.completeMessage(trx, this.tenantId, this.conversationId, this.messageId, result);
+      events.push({
+        type: 'message.completed',
+        data: { messageId: this.messageId, role: 'assistant', text: result.text, ...(result.cards.length > 0 ? { cards: result.cards } : {}) },
+      });
+      events.push(...extra);
+      events.push({ type: 'typing', data: { role: 'assistant', active: false } });
+      return { value: undefined, events };
+    });
+    this.created = true;
+  }
+}
+
+export class TurnRunner {
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly running = new Set<AbortController>();
+  private stopped = false;
+
+  constructor(private readonly deps: TurnDeps) {}
+
+  /** Queues the turn behind any running turn of the same conversation; never throws. */
+  start(input: TurnInput): void {
+    if (this.stopped) return;
+    const key = `${input.ctx.tenantId}:${input.ctx.conversationId}`;
+    const previous = this.chains.get(key);
+    const run = (previous ?? Promise.resolve())
+      .then(() => this.run(input, previous !== undefined))
+      .catch((error: unknown) => this.deps.logger.error({ err: error, conversationId: input.ctx.conversationId }, 'assistant turn failed'));
+    const tracked = run.finally(() => {
+      if (this.chains.get(key) === tracked) this.chains.delete(key);
+    });
+    this.chains.set(key, tracked);
+  }
+
+  /** Resolves when no turn is running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Shutdown: running turns are aborted (they still record what happened), new ones are refused. */
+  async stop(timeoutMs = 5_000): Promise<void> {
+    this.stopped = true;
+    for (const controller of this.running) controller.abort(new Error('shutting down'));
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  private async run(input: TurnInput, queued: boolean): Promise<void> {
+    const { deps } = this;
+    const { tenantId, conversationId } = input.ctx;
+    const options = deps.options;
+    let { conversation, history, llmState } = input;
+
+    if (queued) {
+      // Another turn ran first: its answer belongs in this one's context, and a person may have taken over.
+      const fresh = await deps.repository.tenant(tenantId, async (trx) => ({
+        conversation: await deps.repository.getConversation(tenantId, conversationId, trx),
+        history: await deps.repository.recentMessages(trx, tenantId, conversationId, options.maxMessages ?? 10),
+        llmState: await deps.settings.state(trx, tenantId, deps.clock()),
+      }));
+      if (!fresh.conversation) return;
+      ({ history, llmState } = fresh);
+      conversation = fresh.conversation;
+      if (conversation.status === 'with_agent') {
+        await deps.commit(tenantId, conversationId, async () => ({ value: undefined, events: [{ type: 'typing', data: { role: 'assistant', active: false } }] }));
+        return;
+      }
+    }
+
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(new LlmError('TIMEOUT', 'the turn took too long', false)), options.turnTimeoutMs ?? 120_000);
+    timeout.unref();
+    this.running.add(controller);
+    const ctx: ToolContext = { ...input.ctx, signal: controller.signal };
+    const strings = chatStrings(ctx.locale);
+    const writer = new AssistantWriter(deps, tenantId, conversationId);
+    const now = deps.clock();
+    const choice: LlmChoice = deps.llm.choose(tenantId, llmState, now);
+    const usage = { promptTokens: 0, completionTokens: 0 };
+    const steps: LlmMessage[] = [];
+    const cards: Card[] = [];
+
+    try {
+      const tools: ToolDefinition[] = await deps.tools.toolsFor(ctx);
+      const specs = tools.map((t) => t.spec);
+      const promptInput = {
+        botName: input.entry.bot.name,
+        storeName: input.entry.tenant.name,
+        persona: input.entry.bot.persona,
+        storeTimeZone: input.entry.bot.time_zone || input.entry.tenant.time_zone,
+        shopperLocale: ctx.locale,
+        shopperTimeZone: conversation.time_zone,
+        verified: ctx.visitor.verified !== undefined,
+        toolNames: specs.map((s) => s.name),
+        now,
+      };
+      const guard = new OutputGuard(instructionsBlock(promptInput));
+      const base: LlmMessage[] = [
+        { role: 'system', content: buildSystemPrompt(promptInput) },
+        ...buildHistory(history, { maxMessages: options.maxMessages, historyTokenBudget: options.historyTokenBudget }),
+      ];
+      let text = '';
+      const maxRounds = options.maxToolRounds ?? 5;
+
+      for (let round = 0; round <= maxRounds; round++) {
+        const offered = round < maxRounds ? specs : [];
+        const calls: LlmToolCall[] = [];
+        let roundText = '';
+        for await (const event of choice.llm.stream({
+          messages: [...base, ...steps],
+          tools: offered,
+          model: choice.model,
+          apiKey: choice.apiKey,
+          locale: ctx.locale,
+          maxOutputTokens: options.maxOutputTokens ?? 800,
+          signal: controller.signal,
+        })) {
+          if (event.type === 'delta') {
+            // A new round's text starts a new paragraph of the one message.
+            const piece = roundText === '' && text !== '' && !/\s$/.test(text) ? `\n\n${event.text}` : event.text;
+            roundText += event.text;
+            text += piece;
+            writer.delta(guard.push(piece));
+            if (guard.leaked) break;
+          } else if (event.type === 'tool_call') {
+            calls.push(event.call);
+          } else {
+            usage.promptTokens += event.usage.promptTokens;
+            usage.completionTokens += event.usage.completionTokens;
+          }
+        }
+        if (guard.leaked) break;
+        if (calls.length === 0 || offered.length === 0) break;
+        steps.push({ role: 'assistant', content: roundText, toolCalls: calls });
+        for (const call of calls) {
+          const run = await deps.tools.run(tools, ctx, call);
+          steps.push({ role: 'tool', toolCallId: call.id, name: call.name, content: run.content });
+          cards.push(...run.cards);
+        }
+      }
+
+      if (guard.leaked) {
+        deps.logger.warn({ tenantId, conversationId, model: choice.modelName }, 'reply repeated the assistant instructions; replaced with a refusal');
+      } else {
+        writer.delta(guard.flush());
+      }
+      await writer.settle();
+      const finalText = guard.leaked ? strings.cannotShareInstructions : text.trim() || (cards.length > 0 ? '' : strings.internalError);
+      const responseMs = Math.max(0, deps.clock().getTime() - input.receivedAt.getTime());
+      await writer.complete({
+        text: finalText,
+        cards: guard.leaked ? [] : mergeCards(cards),
+        steps,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        model: choice.modelName,
+        adapter: choice.llm.name,
+        responseMs,
+      });
+      await this.addUsage(tenantId, usage);
+      deps.analytics.record({
+        type: 'message.answered',
+        tenantId,
+        botId: ctx.botId,
+        conversationId,
+        visitorId: ctx.visitor.id,
+        occurredAt: deps.clock(),
+        responseMs: Math.min(responseMs, 2_147_483_647),
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        model: choice.modelName.slice(0, 200),
+        adapter: choice.llm.name,
+        data: { rounds: steps.filter((s) => s.role === 'assistant').length, llm: choice.reason },
+      });
+    } catch (error) {
+      await this.fail(input, ctx, writer, choice, error, { steps, usage });
+    } finally {
+      clearTimeout(timeout);
+      this.running.delete(controller);
+    }
+  }
+
+  /** The apology (with the email offer) as the assistant's message, an `error` event, and `llm.error`. */
+  private async fail(
+    input: TurnInput,
+    ctx: ToolContext,
+    writer: AssistantWriter,
+    choice: LlmChoice,
+    error: unknown,
+    progress: { steps: LlmMessage[]; usage: { promptTokens: number; completionTokens: number } },
+  ): Promise<void> {
+    const { deps } = this;
+    const { tenantId, conversationId } = ctx;
+    const provider = error instanceof LlmError;
+    const code = provider ? 'PROVIDER_UNAVAILABLE' : 'INTERNAL';
+    const strings = chatStrings(ctx.locale);
+    const apology = provider ? strings.providerUnavailable : strings.internalError;
+    deps.logger.warn(
+      { err: provider ? { code: error.code, message: error.message } : error, tenantId, conversationId, adapter: choice.llm.name },
+      'assistant could not answer; the shopper gets the apology and the email offer',
+    );
+    const shown = writer.shown.trim();
+    try {
+      await writer.complete(
+        {
+          text: shown ? `${writer.shown.trimEnd()}\n\n${apology}` : apology,
+          cards: [],
+          steps: progress.steps,
+          promptTokens: progress.usage.promptTokens,
+          completionTokens: progress.usage.completionTokens,
+          model: choice.modelName,
+          adapter: choice.llm.name,
+          responseMs: Math.max(0, deps.clock().getTime() - input.receivedAt.getTime()),
+          errorCode: provider ? error.code : 'INTERNAL',
+        },
+        [{ type: 'error', data: { code, message: apology, messageId: input.userMessage.id } }],
+      );
+    } catch (persistError) {
+      deps.logger.error({ err: persistError, tenantId, conversationId }, 'could not record the failed turn');
+    }
+    await this.addUsage(tenantId, progress.usage);
+    deps.analytics.record({
+      type: 'llm.error',
+      tenantId,
+      botId: ctx.botId,
+      conversationId,
+      visitorId: ctx.visitor.id,
+      occurredAt: deps.clock(),
+      model: choice.modelName.slice(0, 200),
+      adapter: choice.llm.name,
+      data: { code: provider ? error.code : 'INTERNAL' },
+    });
+  }
+
+  private async addUsage(tenantId: string, usage: { promptTokens: number; completionTokens: number }): Promise<void> {
+    try {
+      await this.deps.settings.addUsage(tenantId, usage, this.deps.clock());
+    } catch (error) {
+      this.deps.logger.warn({ err: error, tenantId }, 'could not add token usage');
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIdentity, newIdentitySecret, BOT_IDENTITY_PURPOSE } from '../../../core/tenancy/bot-identity.ts';
+import { SecretBox } from '../../../core/security/secret-box.ts';
+import { CreateSessionResponseSchema, ListMessagesResponseSchema, ProblemSchema } from '../../../core/wire/widget.ts';
+import { startTestApp, TEST_SECRET_KEY, type TestApp } from '../../helpers/app.ts';
+import { completed, createStore, expectWireEvents, STORE_ORIGIN, WidgetClient, type TestStore } from './helpers.ts';
+
+/** The widget API on the real application, answered by the offline model (no API key configured). */
+describe('widget API (offline model)', () => {
+  let app: TestApp;
+  let store: TestStore;
+  const identitySecret = newIdentitySecret();
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    store = await createStore(app.application, {
+      identitySecretEncrypted: new SecretBox(TEST_SECRET_KEY, BOT_IDENTITY_PURPOSE).seal(identitySecret),
+      products: [
+        { handle: 'merino-sweater', title: 'Merino Wool Sweater', description: 'A warm <b>merino</b> crew neck.', priceCents: 8900, tags: ['knitwear'] },
+        { handle: 'leather-belt', title: 'Leather Belt', description: 'Full-grain leather.', priceCents: 5900 },
+      ],
+    });
+  });
+  afterAll(() => app.stop());
+
+  it('starts a session for an allowed origin, with CORS for that origin only', async () => {
+    const res = await fetch(`${app.url}/widget/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: STORE_ORIGIN },
+      body: JSON.stringify({ botKey: store.botKey, locale: 'en' }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('access-control-allow-origin')).toBe(STORE_ORIGIN);
+    const body = CreateSessionResponseSchema.parse(await res.json());
+    expect(body.identified).toBe(false);
+    expect(body.handoff).toEqual({ active: false, agentName: null });
+    expect(body.bot.name).toBe('Shop Assistant');
+  });
+
+  it('refuses a session from an origin the bot does not allow: 403 and no CORS headers', async () => {
+    for (const origin of ['https://evil.example', 'http://shop.example', undefined]) {
+      const res = await fetch(`${app.url}/widget/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+        body: JSON.stringify({ botKey: store.botKey }),
+      });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      ProblemSchema.parse(await res.json());
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    }
+  });
+
+  it('answers 404 for an unknown bot key', async () => {
+    const res = await fetch(`${app.url}/widget/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: STORE_ORIGIN },
+      body: JSON.stringify({ botKey: `pk_${'A'.repeat(38)}` }),
+    });
+    expect(res.status).toBe(404);
+  });
+
+  it('answers preflights of a conversation route for the bot’s origins only', async () => {
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey);
+    const preflight = (origin: string) =>
+      fetch(`${app.url}/widget/v1/conversations/${widget.session.conversationId}/messages`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
+    const ok = await preflight(STORE_ORIGIN);
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(STORE_ORIGIN);
+    expect(ok.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    const bad = await preflight('https://evil.example');
+    expect(bad.status).toBe(403);
+    expect(bad.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses a visitor token sent from another origin, and a token for another conversation', async () => {
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey);
+    const url = `${app.url}/widget/v1/conversations/${widget.session.conversationId}/messages`;
+    const evil = await fetch(url, { headers: { ...widget.headers(), origin: 'https://evil.example' } });
+    expect(evil.status).toBe(403);
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+
+    const other = new WidgetClient(app.url);
+    await other.start(store.botKey);
+    const cross = await fetch(`${app.url}/widget/v1/conversations/${other.session.conversationId}/messages`, { headers: widget.headers() });
+    expect(cross.status).toBe(404);
+    const noToken = await fetch(url, { headers: { origin: STORE_ORIGIN } });
+    expect(noToken.status).toBe(401);
+  });
+
+  it('resumes a returning visitor’s conversation', async () => {
+    const first = new WidgetClient(app.url);
+    await first.start(store.botKey);
+    const again = new WidgetClient(app.url);
+    await again.start(store.botKey, { visitorId: first.session.visitorId });
+    expect(again.session.conversationId).toBe(first.session.conversationId);
+    const stranger = new WidgetClient(app.url);
+    await stranger.start(store.botKey);
+    expect(stranger.session.conversationId).not.toBe(first.session.conversationId);
+  });
+
+  it('marks a visitor verified only when the merchant’s signature checks out', async () => {
+    const identity = { customerId: 'cust-42', email: 'Jane@Example.com' };
+    const good = new WidgetClient(app.url);
+    await good.start(store.botKey, { identity: { ...identity, signature: signIdentity(identitySecret, identity) } });
+    expect(good.session.identified).toBe(true);
+    const forged = new WidgetClient(app.url);
+    await forged.start(store.botKey, { identity: { ...identity, signature: signIdentity('bis_wrong-secret', identity) } });
+    expect(forged.session.identified).toBe(false);
+  });
+
+  it('streams the offline assistant’s answer with product cards, in order, matching the wire contract', async () => {
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey);
+    const stream = widget.stream();
+    await stream.opened();
+    expect(stream.status).toBe(200);
+    expect(stream.headers?.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(stream.headers?.get('x-accel-buffering')).toBe('no');
+    expect(stream.headers?.get('access-control-allow-origin')).toBe(STORE_ORIGIN);
+
+    const messageId = await widget.send('Do you have a merino sweater?', { clientMessageId: 'c-1' });
+    const events = await stream.until((es) => completed(es).length === 1 && es.some((e) => e.event === 'typing' && e.data.active === false));
+    expectWireEvents(events);
+    const userCreated = events.find((e) => e.event === 'message.created' && e.data.role === 'user')!;
+    expect(userCreated.data).toMatchObject({ messageId, text: 'Do you have a merino sweater?', clientMessageId: 'c-1' });
+    const answer = completed(events)[0]!;
+    expect(answer.data.text).toContain('Merino Wool Sweater');
+    expect(answer.data.cards).toEqual([
+      expect.objectContaining({ type: 'product', title: 'Merino Wool Sweater', url: `${STORE_ORIGIN}/products/merino-sweater`, price: { amount: '89.00', currency: 'EUR' } }),
+    ]);
+    const deltas = events.filter((e) => e.event === 'message.delta' && e.data.messageId === answer.data.messageId);
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(deltas.map((d) => d.data.delta).join('')).toBe(answer.data.text);
+    const order = events.map((e) => e.event);
+    expect(order.indexOf('message.created')).toBeLessThan(order.indexOf('message.delta'));
+    await stream.close();
+
+    // History agrees with the stream, and names the position to continue from.
+    const history = ListMessagesResponseSchema.parse(
+      await (await fetch(`${app.url}/widget/v1/conversations/${widget.session.conversationId}/messages`, { headers: widget.headers() })).json(),
+    );
+    expect(history.items.map((m) => [m.role, m.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+    expect(history.items[1]!.text).toBe(answer.data.text);
+    expect(history.lastEventId).toBe(events.at(-1)!.id);
+  });
+
+  it('stores a repeated clientMessageId once and answers once', async () => {
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey);
+    const a = await widget.send('hello', { clientMessageId: 'same-1' });
+    const b = await widget.send('hello', { clientMessageId: 'same-1' });
+    expect(b).toBe(a);
+    await app.application.chat.service.turns.idle();
+    const history = ListMessagesResponseSchema.parse(
+      await (await fetch(`${app.url}/widget/v1/conversations/${widget.session.conversationId}/messages`, { headers: widget.headers() })).json(),
+    );
+    expect(history.items.filter((m) => m.role === 'user')).toHaveLength(1);
+    expect(history.items.filter((m) => m.role === 'assistant')).toHaveLength(1);
+  });
+});
