@@ -22,7 +22,7 @@ import { SessionCookies } from './accounts/cookies.ts';
 import { TeamService } from './accounts/team.service.ts';
 import { AccessTokens } from './accounts/tokens.ts';
 import { CatalogRepository } from './catalog/catalog.repository.ts';
-import { createChat, type ChatModule } from './chat/chat.module.ts';
+import { createChat, type ChatModule, type ChatTuning } from './chat/chat.module.ts';
 import { PluginInstallations, pluginOrderLookup } from './chat/plugin-tools.ts';
 import type { Config } from './config.ts';
 import { Database } from './db/database.ts';
@@ -96,6 +96,8 @@ export interface ApplicationOptions {
   pluginCandidates?: PluginCandidate[];
   /** The clock services use for expiry (tests move it); defaults to the system clock. */
   clock?: () => Date;
+  /** Chat engine tuning (tests: short model timeouts, fast heartbeats). */
+  chat?: ChatTuning;
 }
 
 export async function discoverPlugins(dir = path.join(ROOT, 'plugins')): Promise<PluginCandidate[]> {
@@ -274,7 +276,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
     // Chat engine (issue #4). Without an API key the assistant runs on the offline model; a store
     // with its own key (PUT /api/v1/settings/llm) still gets the OpenAI-compatible adapter.
     const openAiFor = (baseUrl: string | undefined) =>
-      createOpenAiLlm({ apiKey: config.llm.apiKey ?? '', baseURL: baseUrl ?? config.llm.baseUrl, model: config.llm.model, logger });
+      createOpenAiLlm({ apiKey: config.llm.apiKey ?? '', baseURL: baseUrl ?? config.llm.baseUrl, model: config.llm.model, logger, ...options.chat?.llm });
     if (config.llm.apiKey) {
       logger.info({ model: config.llm.model, baseUrl: config.llm.baseUrl ?? 'https://api.openai.com/v1' }, 'assistant answers with the OpenAI-compatible model');
     } else {
@@ -302,6 +304,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
       publicUrl: config.http.publicUrl,
       corsMaxAgeSeconds: config.corsMaxAgeSeconds,
       clock,
+      options: options.chat,
     });
     // Registered after analytics, so it stops first: its last events still reach the recorder.
     lifecycle.onShutdown('chat', () => chat.stop());

@@ -56,13 +56,18 @@ export interface ChatModuleDeps {
   publicUrl: string;
   corsMaxAgeSeconds: number;
   clock?: () => Date;
-  options?: {
-    heartbeatMs?: number;
-    sseRetryMs?: number;
-    limits?: ChatLimits;
-    turn?: TurnOptions;
-    botCacheMs?: number;
-  };
+  options?: ChatTuning;
+}
+
+/** Knobs for operators and tests (short timeouts, fast heartbeats); defaults suit production. */
+export interface ChatTuning {
+  /** Passed to the OpenAI-compatible adapter by the composition root. */
+  llm?: { timeoutMs?: number; idleTimeoutMs?: number; maxRetries?: number; retryBaseDelayMs?: number; retryMaxDelayMs?: number };
+  heartbeatMs?: number;
+  sseRetryMs?: number;
+  limits?: ChatLimits;
+  turn?: TurnOptions;
+  botCacheMs?: number;
 }
 
 export interface ChatModule {
