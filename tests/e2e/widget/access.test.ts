@@ -127,6 +127,26 @@ describe('the Concierge global', () => {
   });
 });
 
+describe('robustness', () => {
+  it('a malformed identify() does not cost the shopper the chat', async () => {
+    const { context, page } = await newPage(rig);
+    await page.goto(`${rig.fake.url}/shop`);
+    await page.locator(sel.launcher).waitFor();
+    const before = rig.fake.state.requests.length;
+    await page.evaluate(() =>
+      (window as unknown as { Concierge(c: string, a: unknown): void }).Concierge('identify', { customerId: 'c-1', signature: 'short' }),
+    );
+    await page.locator(sel.launcher).click();
+    await page.locator(sel.input).fill('still there');
+    await page.keyboard.press('Enter');
+    await page.locator('concierge-widget .cc-msg.cc-assistant >> text=You said: still there').waitFor();
+    const sessions = rig.fake.state.requests.slice(before).filter((r) => r.path === '/widget/v1/sessions');
+    expect(sessions.map((r) => r.status)).toEqual([422, 201]);
+    expect(sessions[1]!.body).not.toHaveProperty('identity');
+    await context.close();
+  });
+});
+
 describe('phones', () => {
   it('opens full screen below 640 px and hides the launcher while open', async () => {
     const { context, page } = await newPage(rig, { viewport: { width: 375, height: 667 }, hasTouch: true, isMobile: true });

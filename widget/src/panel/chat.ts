@@ -76,13 +76,17 @@ export function createChat({ host, onArrived, locale }: ChatOptions): Chat {
   /** Creates or refreshes the session; a different conversation id means the history starts over. */
   async function newSession(): Promise<CreateSessionResponse> {
     const visitorId = storageGet('local', visitorKey) ?? undefined;
-    const next = await api.createSession({
-      botKey: host.botKey,
-      ...(visitorId ? { visitorId } : {}),
-      locale: locale(),
-      timeZone: shopperTimeZone(),
-      ...(identity ? { identity } : {}),
-    });
+    const minimal = { botKey: host.botKey, ...(visitorId ? { visitorId } : {}) };
+    let next: CreateSessionResponse;
+    try {
+      next = await api.createSession({ ...minimal, locale: locale(), timeZone: shopperTimeZone(), ...(identity ? { identity } : {}) });
+    } catch (error) {
+      // A malformed identify() call or a zone the server does not know must not cost the chat:
+      // the hints are optional, so try once more without them.
+      if (!(error instanceof ApiError && error.status === 422)) throw error;
+      console.warn('[Concierge] session hints rejected; continuing without them', error.problem?.errors);
+      next = await api.createSession(minimal);
+    }
     storageSet('local', visitorKey, next.visitorId);
     const changed = session !== null && session.conversationId !== next.conversationId;
     session = next;
@@ -150,7 +154,9 @@ export function createChat({ host, onArrived, locale }: ChatOptions): Chat {
     starting = run();
   }
 
-  function post(clientMessageId: string, text: string) {
+  async function post(clientMessageId: string, text: string) {
+    // Typed faster than the session started: wait for it rather than fail the message.
+    if (!session && starting) await starting;
     const id = session?.conversationId;
     if (!id) {
       setState((s) => settlePending(s, clientMessageId, 'failed'));
@@ -216,7 +222,7 @@ export function createChat({ host, onArrived, locale }: ChatOptions): Chat {
       const clientMessageId = randomId();
       setReplyError(null);
       setState((s) => addPending(s, clean, clientMessageId));
-      post(clientMessageId, clean);
+      void post(clientMessageId, clean);
     },
     retry(message) {
       if (message.status !== 'failed' || !message.clientMessageId) return;
@@ -224,7 +230,7 @@ export function createChat({ host, onArrived, locale }: ChatOptions): Chat {
         ...s,
         messages: s.messages.map((m) => (m === message ? { ...m, status: 'sending' } : m)),
       }));
-      post(message.clientMessageId, message.text);
+      void post(message.clientMessageId, message.text);
     },
     async loadOlder() {
       const cursor = state().olderCursor;
