@@ -1,0 +1,592 @@
+import type { Tx } from '../db/database.ts';
+import type { DateOverride, LocalInterval, WeeklyHours } from './availability.ts';
+
+/**
+ * Booking tables (migrations/20261122T0905_create_booking.ts). Every method runs inside the
+ * caller's unit of work (`db.tenant(...)`), so the service can make several changes atomically;
+ * queries also filter by tenant themselves (the application wall in front of row-level security).
+ */
+
+export interface ServiceRow {
+  tenant_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  duration_minutes: number;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
+  capacity: number;
+  location_type: 'in_person' | 'online';
+  location: string | null;
+  min_notice_minutes: number;
+  max_advance_days: number;
+  slot_step_minutes: number | null;
+  price_cents: number | null;
+  currency: string | null;
+  position: number;
+  archived_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ResourceRow {
+  tenant_id: string;
+  id: string;
+  name: string;
+  kind: 'staff' | 'room';
+  time_zone: string;
+  weekly_hours: WeeklyHours;
+  position: number;
+  archived_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface OverrideRow {
+  resource_id: string;
+  day: string;
+  intervals: LocalInterval[];
+  note: string | null;
+}
+
+export interface HolidayRow {
+  day: string;
+  name: string | null;
+}
+
+export type BookingStatus = 'confirmed' | 'cancelled' | 'no_show';
+export type BookingSource = 'widget' | 'chat' | 'merchant';
+
+export interface BookingRow {
+  tenant_id: string;
+  id: string;
+  service_id: string;
+  resource_id: string;
+  status: BookingStatus;
+  start_at: Date;
+  end_at: Date;
+  occupied_start: Date;
+  occupied_end: Date;
+  share_key: string;
+  seats: number;
+  customer_name: string;
+  customer_email: string;
+  customer_phone: string | null;
+  notes: string | null;
+  time_zone: string;
+  locale: string;
+  conversation_id: string | null;
+  source: BookingSource;
+  sequence: number;
+  cancelled_at: Date | null;
+  cancelled_by: 'shopper' | 'merchant' | null;
+  cancel_reason: string | null;
+  no_show_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A booking with the names a list shows. */
+export interface BookingView extends BookingRow {
+  service_name: string;
+  resource_name: string;
+}
+
+export interface BusyRow {
+  resource_id: string;
+  service_id: string;
+  occupied_start: Date;
+  occupied_end: Date;
+  seats: number;
+}
+
+export interface IdempotencyRow {
+  key: string;
+  fingerprint: string;
+  response_status: number | null;
+  response_body: unknown;
+  booking_id: string | null;
+  created_at: Date;
+}
+
+export interface SettingsRow {
+  reminder_offsets_minutes: number[];
+  notification_email: string | null;
+}
+
+export type NotificationKind = 'confirmation' | 'merchant_notice' | 'cancellation' | 'reschedule' | 'reminder';
+export type NotificationStatus = 'pending' | 'claimed' | 'sent' | 'dead' | 'cancelled';
+
+export interface NotificationRow {
+  tenant_id: string;
+  id: string;
+  booking_id: string;
+  kind: NotificationKind;
+  offset_minutes: number | null;
+  payload: Record<string, unknown>;
+  due_at: Date;
+  status: NotificationStatus;
+  attempts: number;
+  next_attempt_at: Date;
+  claimed_by: string | null;
+  claim_expires_at: Date | null;
+  last_error: string | null;
+  sent_at: Date | null;
+  message_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewNotification {
+  bookingId: string;
+  kind: NotificationKind;
+  offsetMinutes?: number;
+  payload?: Record<string, unknown>;
+  dueAt: Date;
+}
+
+export const DEFAULT_REMINDER_OFFSETS = [1440, 60];
+
+/** PostgreSQL error codes the service turns into answers. */
+export const PG_EXCLUSION_VIOLATION = '23P01';
+export const PG_CHECK_VIOLATION = '23514';
+
+export function pgCode(error: unknown): string | undefined {
+  return (error as { code?: string } | null)?.code;
+}
+export function pgConstraint(error: unknown): string | undefined {
+  return (error as { constraint?: string } | null)?.constraint;
+}
+
+const BOOKING_COLUMNS = [
+  'b.tenant_id',
+  'b.id',
+  'b.service_id',
+  'b.resource_id',
+  'b.status',
+  'b.start_at',
+  'b.end_at',
+  'b.share_key',
+  'b.seats',
+  'b.customer_name',
+  'b.customer_email',
+  'b.customer_phone',
+  'b.notes',
+  'b.time_zone',
+  'b.locale',
+  'b.conversation_id',
+  'b.source',
+  'b.sequence',
+  'b.cancelled_at',
+  'b.cancelled_by',
+  'b.cancel_reason',
+  'b.no_show_at',
+  'b.created_at',
+  'b.updated_at',
+];
+
+function range(start: Date, end: Date): string {
+  return `[${start.toISOString()},${end.toISOString()})`;
+}
+
+export class BookingRepository {
+  // ------------------------------------------------------------------ services
+
+  async insertService(trx: Tx, tenantId: string, values: Partial<ServiceRow>): Promise<ServiceRow> {
+    const [row] = await trx('services').insert({ ...values, tenant_id: tenantId }).returning('*');
+    return row as ServiceRow;
+  }
+
+  async updateService(trx: Tx, tenantId: string, id: string, values: Partial<ServiceRow>): Promise<ServiceRow | undefined> {
+    const [row] = await trx('services')
+      .where({ tenant_id: tenantId, id })
+      .whereNull('archived_at')
+      .update({ ...values, updated_at: trx.fn.now() })
+      .returning('*');
+    return row as ServiceRow | undefined;
+  }
+
+  async archiveService(trx: Tx, tenantId: string, id: string): Promise<boolean> {
+    const n = await trx('services').where({ tenant_id: tenantId, id }).whereNull('archived_at').update({ archived_at: trx.fn.now(), updated_at: trx.fn.now() });
+    if (n > 0) await trx('resource_services').where({ tenant_id: tenantId, service_id: id }).delete();
+    return n > 0;
+  }
+
+  getService(trx: Tx, tenantId: string, id: string, options: { includeArchived?: boolean } = {}): Promise<ServiceRow | undefined> {
+    const q = trx<ServiceRow>('services').where({ tenant_id: tenantId, id });
+    if (!options.includeArchived) q.whereNull('archived_at');
+    return q.first();
+  }
+
+  listServices(trx: Tx, tenantId: string): Promise<ServiceRow[]> {
+    return trx<ServiceRow>('services')
+      .where({ tenant_id: tenantId })
+      .whereNull('archived_at')
+      .orderBy([{ column: 'position' }, { column: 'created_at' }, { column: 'id' }]);
+  }
+
+  /** Active services that at least one active resource performs (what shoppers can book). */
+  listBookableServices(trx: Tx, tenantId: string): Promise<ServiceRow[]> {
+    return trx<ServiceRow>('services as s')
+      .where('s.tenant_id', tenantId)
+      .whereNull('s.archived_at')
+      .whereExists((q) =>
+        q
+          .select(trx.raw('1'))
+          .from('resource_services as rs')
+          .join('resources as r', (j) => j.on('r.tenant_id', 'rs.tenant_id').andOn('r.id', 'rs.resource_id'))
+          .whereRaw('rs.tenant_id = s.tenant_id AND rs.service_id = s.id')
+          .whereNull('r.archived_at'),
+      )
+      .orderBy([{ column: 's.position' }, { column: 's.created_at' }, { column: 's.id' }])
+      .select('s.*');
+  }
+
+  /** service id → resource ids (active resources), in the resources' order. */
+  async resourceIdsByService(trx: Tx, tenantId: string, serviceIds?: string[]): Promise<Map<string, string[]>> {
+    const q = trx('resource_services as rs')
+      .join('resources as r', (j) => j.on('r.tenant_id', 'rs.tenant_id').andOn('r.id', 'rs.resource_id'))
+      .where('rs.tenant_id', tenantId)
+      .whereNull('r.archived_at')
+      .orderBy([{ column: 'r.position' }, { column: 'r.created_at' }, { column: 'r.id' }])
+      .select('rs.service_id', 'rs.resource_id');
+    if (serviceIds) q.whereIn('rs.service_id', serviceIds);
+    const out = new Map<string, string[]>();
+    for (const row of (await q) as { service_id: string; resource_id: string }[]) {
+      const list = out.get(row.service_id) ?? [];
+      list.push(row.resource_id);
+      out.set(row.service_id, list);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ resources
+
+  async insertResource(trx: Tx, tenantId: string, values: Partial<ResourceRow>): Promise<ResourceRow> {
+    const [row] = await trx('resources')
+      .insert({ ...values, weekly_hours: JSON.stringify(values.weekly_hours ?? {}), tenant_id: tenantId })
+      .returning('*');
+    return row as ResourceRow;
+  }
+
+  async updateResource(trx: Tx, tenantId: string, id: string, values: Partial<ResourceRow>): Promise<ResourceRow | undefined> {
+    const changes: Record<string, unknown> = { ...values, updated_at: trx.fn.now() };
+    if (values.weekly_hours !== undefined) changes.weekly_hours = JSON.stringify(values.weekly_hours);
+    const [row] = await trx('resources').where({ tenant_id: tenantId, id }).whereNull('archived_at').update(changes).returning('*');
+    return row as ResourceRow | undefined;
+  }
+
+  async archiveResource(trx: Tx, tenantId: string, id: string): Promise<boolean> {
+    const n = await trx('resources').where({ tenant_id: tenantId, id }).whereNull('archived_at').update({ archived_at: trx.fn.now(), updated_at: trx.fn.now() });
+    if (n > 0) await trx('resource_services').where({ tenant_id: tenantId, resource_id: id }).delete();
+    return n > 0;
+  }
+
+  getResource(trx: Tx, tenantId: string, id: string, options: { includeArchived?: boolean } = {}): Promise<ResourceRow | undefined> {
+    const q = trx<ResourceRow>('resources').where({ tenant_id: tenantId, id });
+    if (!options.includeArchived) q.whereNull('archived_at');
+    return q.first();
+  }
+
+  listResources(trx: Tx, tenantId: string, ids?: string[]): Promise<ResourceRow[]> {
+    const q = trx<ResourceRow>('resources').where({ tenant_id: tenantId }).whereNull('archived_at');
+    if (ids) q.whereIn('id', ids);
+    return q.orderBy([{ column: 'position' }, { column: 'created_at' }, { column: 'id' }]);
+  }
+
+  async setResourceServices(trx: Tx, tenantId: string, resourceId: string, serviceIds: string[]): Promise<void> {
+    await trx('resource_services').where({ tenant_id: tenantId, resource_id: resourceId }).delete();
+    if (serviceIds.length > 0) {
+      await trx('resource_services').insert(serviceIds.map((serviceId) => ({ tenant_id: tenantId, resource_id: resourceId, service_id: serviceId })));
+    }
+  }
+
+  async serviceIdsOfResources(trx: Tx, tenantId: string, resourceIds: string[]): Promise<Map<string, string[]>> {
+    const rows = (await trx('resource_services as rs')
+      .join('services as s', (j) => j.on('s.tenant_id', 'rs.tenant_id').andOn('s.id', 'rs.service_id'))
+      .where('rs.tenant_id', tenantId)
+      .whereIn('rs.resource_id', resourceIds)
+      .orderBy([{ column: 's.position' }, { column: 's.created_at' }, { column: 's.id' }])
+      .select('rs.resource_id', 'rs.service_id')) as { resource_id: string; service_id: string }[];
+    const out = new Map<string, string[]>();
+    for (const row of rows) out.set(row.resource_id, [...(out.get(row.resource_id) ?? []), row.service_id]);
+    return out;
+  }
+
+  async existingServiceIds(trx: Tx, tenantId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await trx('services').where({ tenant_id: tenantId }).whereNull('archived_at').whereIn('id', ids).select('id');
+    return new Set(rows.map((r: { id: string }) => r.id));
+  }
+
+  // ------------------------------------------------------------------ overrides and holidays
+
+  async upsertOverride(trx: Tx, tenantId: string, resourceId: string, day: string, intervals: LocalInterval[], note: string | null): Promise<OverrideRow> {
+    const [row] = await trx('resource_overrides')
+      .insert({ tenant_id: tenantId, resource_id: resourceId, day, intervals: JSON.stringify(intervals), note })
+      .onConflict(['tenant_id', 'resource_id', 'day'])
+      .merge(['intervals', 'note'])
+      .returning(['resource_id', trx.raw(`to_char(day, 'YYYY-MM-DD') AS day`), 'intervals', 'note']);
+    return row as OverrideRow;
+  }
+
+  async deleteOverride(trx: Tx, tenantId: string, resourceId: string, day: string): Promise<boolean> {
+    return (await trx('resource_overrides').where({ tenant_id: tenantId, resource_id: resourceId, day }).delete()) > 0;
+  }
+
+  listOverrides(trx: Tx, tenantId: string, resourceIds: string[], fromDay?: string, toDay?: string): Promise<OverrideRow[]> {
+    const q = trx('resource_overrides')
+      .where({ tenant_id: tenantId })
+      .whereIn('resource_id', resourceIds)
+      .orderBy([{ column: 'day' }, { column: 'resource_id' }])
+      .select('resource_id', trx.raw(`to_char(day, 'YYYY-MM-DD') AS day`), 'intervals', 'note');
+    if (fromDay) q.where('day', '>=', fromDay);
+    if (toDay) q.where('day', '<=', toDay);
+    return q as unknown as Promise<OverrideRow[]>;
+  }
+
+  async upsertHoliday(trx: Tx, tenantId: string, day: string, name: string | null): Promise<HolidayRow> {
+    const [row] = await trx('booking_holidays')
+      .insert({ tenant_id: tenantId, day, name })
+      .onConflict(['tenant_id', 'day'])
+      .merge(['name'])
+      .returning([trx.raw(`to_char(day, 'YYYY-MM-DD') AS day`), 'name']);
+    return row as HolidayRow;
+  }
+
+  async deleteHoliday(trx: Tx, tenantId: string, day: string): Promise<boolean> {
+    return (await trx('booking_holidays').where({ tenant_id: tenantId, day }).delete()) > 0;
+  }
+
+  listHolidays(trx: Tx, tenantId: string, fromDay?: string, toDay?: string): Promise<HolidayRow[]> {
+    const q = trx('booking_holidays').where({ tenant_id: tenantId }).orderBy('day').select(trx.raw(`to_char(day, 'YYYY-MM-DD') AS day`), 'name');
+    if (fromDay) q.where('day', '>=', fromDay);
+    if (toDay) q.where('day', '<=', toDay);
+    return q as unknown as Promise<HolidayRow[]>;
+  }
+
+  /** Overrides per resource for local dates in [fromDay, toDay]; a store holiday closes the day where the resource has no override of its own. */
+  async overridesFor(trx: Tx, tenantId: string, resourceIds: string[], fromDay: string, toDay: string): Promise<Map<string, DateOverride[]>> {
+    const [overrides, holidays] = await Promise.all([
+      this.listOverrides(trx, tenantId, resourceIds, fromDay, toDay),
+      this.listHolidays(trx, tenantId, fromDay, toDay),
+    ]);
+    const out = new Map<string, DateOverride[]>(resourceIds.map((id) => [id, []]));
+    const own = new Set<string>();
+    for (const o of overrides) {
+      out.get(o.resource_id)?.push({ date: o.day, intervals: o.intervals });
+      own.add(`${o.resource_id}|${o.day}`);
+    }
+    for (const h of holidays) {
+      for (const id of resourceIds) if (!own.has(`${id}|${h.day}`)) out.get(id)!.push({ date: h.day, intervals: [] });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ bookings
+
+  /** Confirmed bookings of these resources whose occupied time overlaps [from, to). */
+  busy(trx: Tx, tenantId: string, resourceIds: string[], from: Date, to: Date, exceptBookingId?: string): Promise<BusyRow[]> {
+    const q = trx('bookings')
+      .where({ tenant_id: tenantId, status: 'confirmed' })
+      .whereIn('resource_id', resourceIds)
+      .whereRaw('occupied && tstzrange(?::timestamptz, ?::timestamptz)', [from.toISOString(), to.toISOString()])
+      .orderBy(['resource_id', 'start_at'])
+      .select('resource_id', 'service_id', 'seats', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end'));
+    if (exceptBookingId) q.whereNot('id', exceptBookingId);
+    return q as unknown as Promise<BusyRow[]>;
+  }
+
+  async insertBooking(
+    trx: Tx,
+    tenantId: string,
+    values: Omit<Partial<BookingRow>, 'occupied_start' | 'occupied_end'> & { occupied: { start: Date; end: Date } },
+  ): Promise<BookingRow> {
+    const { occupied, ...rest } = values;
+    const [row] = await trx('bookings')
+      .insert({ ...rest, tenant_id: tenantId, occupied: range(occupied.start, occupied.end) })
+      .returning(['*', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end')]);
+    return row as BookingRow;
+  }
+
+  async moveBooking(
+    trx: Tx,
+    tenantId: string,
+    id: string,
+    values: { resource_id: string; start_at: Date; end_at: Date; occupied: { start: Date; end: Date }; share_key: string },
+  ): Promise<BookingRow> {
+    const [row] = await trx('bookings')
+      .where({ tenant_id: tenantId, id })
+      .update({
+        resource_id: values.resource_id,
+        start_at: values.start_at,
+        end_at: values.end_at,
+        occupied: range(values.occupied.start, values.occupied.end),
+        share_key: values.share_key,
+        sequence: trx.raw('sequence + 1'),
+        updated_at: trx.fn.now(),
+      })
+      .returning(['*', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end')]);
+    return row as BookingRow;
+  }
+
+  async setBookingStatus(
+    trx: Tx,
+    tenantId: string,
+    id: string,
+    values: Partial<Pick<BookingRow, 'status' | 'cancelled_at' | 'cancelled_by' | 'cancel_reason' | 'no_show_at'>> & { bumpSequence?: boolean },
+  ): Promise<BookingRow> {
+    const { bumpSequence, ...rest } = values;
+    const [row] = await trx('bookings')
+      .where({ tenant_id: tenantId, id })
+      .update({ ...rest, ...(bumpSequence ? { sequence: trx.raw('sequence + 1') } : {}), updated_at: trx.fn.now() })
+      .returning(['*', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end')]);
+    return row as BookingRow;
+  }
+
+  getBooking(trx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<BookingRow | undefined> {
+    const q = trx('bookings as b')
+      .where({ 'b.tenant_id': tenantId, 'b.id': id })
+      .first([...BOOKING_COLUMNS, trx.raw('lower(b.occupied) AS occupied_start'), trx.raw('upper(b.occupied) AS occupied_end')]);
+    if (options.forUpdate) q.forUpdate();
+    return q as Promise<BookingRow | undefined>;
+  }
+
+  getBookingView(trx: Tx, tenantId: string, id: string): Promise<BookingView | undefined> {
+    return this.bookingViews(trx, tenantId).where('b.id', id).first() as Promise<BookingView | undefined>;
+  }
+
+  /** Bookings by start (then id) for keyset pagination. */
+  listBookings(
+    trx: Tx,
+    tenantId: string,
+    filter: { from?: Date; to?: Date; status?: BookingStatus; serviceId?: string; resourceId?: string; after?: { start: Date; id: string }; limit: number },
+  ): Promise<BookingView[]> {
+    const q = this.bookingViews(trx, tenantId);
+    if (filter.from) q.where('b.start_at', '>=', filter.from);
+    if (filter.to) q.where('b.start_at', '<', filter.to);
+    if (filter.status) q.where('b.status', filter.status);
+    if (filter.serviceId) q.where('b.service_id', filter.serviceId);
+    if (filter.resourceId) q.where('b.resource_id', filter.resourceId);
+    if (filter.after) q.whereRaw('(b.start_at, b.id) > (?::timestamptz, ?::uuid)', [filter.after.start.toISOString(), filter.after.id]);
+    return q.orderBy([{ column: 'b.start_at' }, { column: 'b.id' }]).limit(filter.limit) as unknown as Promise<BookingView[]>;
+  }
+
+  private bookingViews(trx: Tx, tenantId: string) {
+    return trx('bookings as b')
+      .join('services as s', (j) => j.on('s.tenant_id', 'b.tenant_id').andOn('s.id', 'b.service_id'))
+      .join('resources as r', (j) => j.on('r.tenant_id', 'b.tenant_id').andOn('r.id', 'b.resource_id'))
+      .where('b.tenant_id', tenantId)
+      .select([...BOOKING_COLUMNS, trx.raw('lower(b.occupied) AS occupied_start'), trx.raw('upper(b.occupied) AS occupied_end'), 's.name as service_name', 'r.name as resource_name']);
+  }
+
+  /** Takes `seats` of a class session; throws a check violation (23514) when it would overfill. */
+  async takeSeats(trx: Tx, tenantId: string, resourceId: string, shareKey: string, capacity: number, seats: number): Promise<void> {
+    await trx.raw(
+      `INSERT INTO class_seats (tenant_id, resource_id, share_key, capacity, seats_taken) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (tenant_id, resource_id, share_key)
+       DO UPDATE SET seats_taken = class_seats.seats_taken + EXCLUDED.seats_taken, capacity = EXCLUDED.capacity`,
+      [tenantId, resourceId, shareKey, capacity, seats],
+    );
+  }
+
+  async releaseSeats(trx: Tx, tenantId: string, resourceId: string, shareKey: string, seats: number): Promise<void> {
+    await trx('class_seats')
+      .where({ tenant_id: tenantId, resource_id: resourceId, share_key: shareKey })
+      .update({ seats_taken: trx.raw('GREATEST(seats_taken - ?, 0)', [seats]) });
+  }
+
+  // ------------------------------------------------------------------ idempotency
+
+  /**
+   * Reserves an Idempotency-Key inside the booking's transaction. A concurrent request with the
+   * same key waits here until the first one commits (or rolls back), then sees its answer.
+   * Returns undefined when this request owns the key, else the stored row.
+   */
+  async reserveIdempotencyKey(trx: Tx, tenantId: string, key: string, fingerprint: string, now: Date, ttlMs: number): Promise<IdempotencyRow | undefined> {
+    const inserted = await trx.raw(
+      `INSERT INTO booking_idempotency (tenant_id, key, fingerprint, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key`,
+      [tenantId, key, fingerprint, now],
+    );
+    if (inserted.rows.length > 0) return undefined;
+    const existing = (await trx('booking_idempotency').where({ tenant_id: tenantId, key }).forUpdate().first()) as IdempotencyRow | undefined;
+    if (!existing) return undefined;
+    if (existing.created_at.getTime() + ttlMs <= now.getTime()) {
+      // Expired: the key starts a new life with this request.
+      await trx('booking_idempotency')
+        .where({ tenant_id: tenantId, key })
+        .update({ fingerprint, response_status: null, response_body: null, booking_id: null, created_at: now });
+      return undefined;
+    }
+    return existing;
+  }
+
+  async storeIdempotentResponse(trx: Tx, tenantId: string, key: string, status: number, body: unknown, bookingId: string | null): Promise<void> {
+    await trx('booking_idempotency')
+      .where({ tenant_id: tenantId, key })
+      .update({ response_status: status, response_body: JSON.stringify(body), booking_id: bookingId });
+  }
+
+  // ------------------------------------------------------------------ settings
+
+  async getSettings(trx: Tx, tenantId: string): Promise<SettingsRow> {
+    const row = (await trx('booking_settings').where({ tenant_id: tenantId }).first('reminder_offsets_minutes', 'notification_email')) as SettingsRow | undefined;
+    return row ?? { reminder_offsets_minutes: DEFAULT_REMINDER_OFFSETS, notification_email: null };
+  }
+
+  async putSettings(trx: Tx, tenantId: string, settings: SettingsRow): Promise<SettingsRow> {
+    const [row] = await trx('booking_settings')
+      .insert({ tenant_id: tenantId, ...settings, updated_at: trx.fn.now() })
+      .onConflict('tenant_id')
+      .merge()
+      .returning(['reminder_offsets_minutes', 'notification_email']);
+    return row as SettingsRow;
+  }
+
+  // ------------------------------------------------------------------ notifications (tenant side)
+
+  async insertNotifications(trx: Tx, tenantId: string, list: NewNotification[]): Promise<void> {
+    if (list.length === 0) return;
+    await trx('booking_notifications').insert(
+      list.map((n) => ({
+        tenant_id: tenantId,
+        booking_id: n.bookingId,
+        kind: n.kind,
+        offset_minutes: n.offsetMinutes ?? null,
+        payload: JSON.stringify(n.payload ?? {}),
+        due_at: n.dueAt,
+        next_attempt_at: n.dueAt,
+      })),
+    );
+  }
+
+  /** Reminders not yet handed to a sender are void after a cancel or a move (a claimed one is re-checked before sending). */
+  async cancelPendingReminders(trx: Tx, tenantId: string, bookingId: string): Promise<number> {
+    return trx('booking_notifications')
+      .where({ tenant_id: tenantId, booking_id: bookingId, kind: 'reminder', status: 'pending' })
+      .update({ status: 'cancelled', updated_at: trx.fn.now() });
+  }
+
+  listNotifications(
+    trx: Tx,
+    tenantId: string,
+    filter: { status?: NotificationStatus; kind?: NotificationKind; bookingId?: string; after?: { dueAt: Date; id: string }; limit: number },
+  ): Promise<NotificationRow[]> {
+    const q = trx<NotificationRow>('booking_notifications').where({ tenant_id: tenantId });
+    if (filter.status) q.where('status', filter.status);
+    if (filter.kind) q.where('kind', filter.kind);
+    if (filter.bookingId) q.where('booking_id', filter.bookingId);
+    if (filter.after) q.whereRaw('(due_at, id) > (?::timestamptz, ?::uuid)', [filter.after.dueAt.toISOString(), filter.after.id]);
+    return q.orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(filter.limit);
+  }
+
+  /** A dead notification goes back to the queue (merchant's retry). */
+  async requeueNotification(trx: Tx, tenantId: string, id: string, now: Date): Promise<NotificationRow | undefined> {
+    const [row] = await trx('booking_notifications')
+      .where({ tenant_id: tenantId, id, status: 'dead' })
+      .update({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null, updated_at: trx.fn.now() })
+      .returning('*');
+    return row as NotificationRow | undefined;
+  }
+}
