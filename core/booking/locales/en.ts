@@ -58,6 +58,35 @@ export const en = {
     manageAction: 'Manage booking',
   },
   footer: (p: { store: string }) => `Sent by ${p.store} via Concierge.`,
+  /** The manage page behind the signed link (cancel or pick another time). */
+  manage: {
+    title: (p: { store: string }) => `Your booking at ${p.store}`,
+    invalidTitle: 'Link not valid',
+    invalid: 'This link is not valid. Please use the link from your confirmation email.',
+    status: { confirmed: 'Confirmed', cancelled: 'Cancelled', no_show: 'Missed' },
+    statusLabel: 'Status',
+    timesIn: (p: { zone: string }) => `Times are shown in ${p.zone}.`,
+    cancelHeading: 'Cancel',
+    cancelConfirm: 'Yes, I want to cancel this appointment.',
+    cancelAction: 'Cancel booking',
+    rescheduleHeading: 'Pick another time',
+    pickDay: 'Show free times from',
+    showTimes: 'Show',
+    noTimes: 'No free times in these days.',
+    earlier: 'Earlier days',
+    later: 'Later days',
+    moveAction: 'Move my booking to this time',
+    done: {
+      cancelled: 'Your booking is cancelled. We have sent you a confirmation by email.',
+      rescheduled: 'Your booking has a new time. We have sent you the details by email.',
+    },
+    taken: 'Sorry, that time has just been taken. Please pick another one.',
+    notBookable: 'That time cannot be booked. Please pick another one.',
+    started: 'This appointment has already started, so it can no longer be changed here. Please contact the store.',
+    isCancelled: 'This booking is cancelled.',
+    mustConfirm: 'Please tick the box to confirm the cancellation.',
+    language: 'Deutsch',
+  },
 };
 
 export type BookingMailStrings = typeof en;
