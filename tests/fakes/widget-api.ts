@@ -34,6 +34,7 @@ import {
   PostMessageRequestSchema,
   PostMessageResponseSchema,
   ProblemSchema,
+  RateConversationRequestSchema,
   SlotTakenProblemSchema,
   StreamQuerySchema,
   widgetEventSchemas,
@@ -126,6 +127,8 @@ export interface WidgetFake {
     conversations: Map<string, Conversation>;
     bookings: StoredBooking[];
     contacts: { conversationId: string; email: string; text: string }[];
+    /** Latest rating per conversation. */
+    ratings: Map<string, { rating: 'up' | 'down'; comment?: string }>;
     requests: LoggedRequest[];
     /** Slot starts (ms) made unavailable without a booking: simulates another shopper winning a race. */
     taken: Set<number>;
@@ -174,6 +177,7 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
     conversations: new Map(),
     bookings: [],
     contacts: [],
+    ratings: new Map(),
     requests: [],
     taken: new Set(),
   };
@@ -445,7 +449,7 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
       );
     }
 
-    const conversationRoute = /^\/conversations\/([^/]+)\/(messages|events|contact)$/.exec(route);
+    const conversationRoute = /^\/conversations\/([^/]+)\/(messages|events|contact|rating)$/.exec(route);
     const session = auth(req, conversationRoute?.[2] === 'events' ? query.token : undefined);
     if (!session) return problem(res, 401, 'unauthorized', 'Unauthorized', { detail: 'Visitor token missing or expired.' }, { 'WWW-Authenticate': 'Bearer' });
 
@@ -502,6 +506,14 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
         if (!parsed.success) return invalid(res, parsed.error);
         state.contacts.push({ conversationId: conversation.id, ...parsed.data });
         return send(res, 202, ContactResponseSchema.parse({ id: randomUUID() }));
+      }
+      if (what === 'rating' && req.method === 'POST') {
+        const parsed = RateConversationRequestSchema.safeParse(body);
+        if (!parsed.success) return invalid(res, parsed.error);
+        state.ratings.set(conversation.id, parsed.data); // rating again replaces the earlier one
+        res.writeHead(204);
+        res.end();
+        return;
       }
       if (what === 'events' && req.method === 'GET') {
         const q = StreamQuerySchema.safeParse(query);
