@@ -93,7 +93,9 @@ export function resolveRange(query: { from?: string | undefined; to?: string | u
     query.from !== undefined
       ? bound(query.from, timeZone, 'from')
       : to.setZone(timeZone).minus({ milliseconds: 1 }).startOf('day').minus({ days: DEFAULT_RANGE_DAYS - 1 }).startOf('day');
-  if (to < from) return { ok: false, errors: [{ path: 'query.to', message: 'must not be before `from`' }] };
+  // A date `to` is compared by the start of its day: from=11-02&to=11-01 is backwards, not empty.
+  const toStart = query.to !== undefined && DATE.test(query.to) ? bound(query.to, timeZone, 'from') : to;
+  if (toStart < from) return { ok: false, errors: [{ path: 'query.to', message: 'must not be before `from`' }] };
   const days = daySlices(from.toJSDate(), to.toJSDate(), timeZone);
   if (days.length > maxDays) {
     return { ok: false, errors: [{ path: 'query.to', message: `the range covers ${days.length} days; at most ${maxDays} are allowed` }] };

@@ -58,7 +58,7 @@ export class AnalyticsRollups {
    * Recomputes the tenant's dirty days, by default those that have ended; `includeToday` also
    * does today and any future-dated days (on demand, e.g. tests or an admin "refresh").
    */
-  async rollupTenant(tenantId: string, options: { includeToday?: boolean } = {}): Promise<{ days: number; skipped: number }> {
+  async rollupTenant(tenantId: string, options: { includeToday?: boolean; onDay?: (day: string, rolled: boolean) => void } = {}): Promise<{ days: number; skipped: number }> {
     const timeZone = await this.options.timeZoneOf(tenantId);
     const before = options.includeToday ? '9999-12-31' : localDay(this.clock(), timeZone).day;
     let days = 0;
@@ -69,8 +69,10 @@ export class AnalyticsRollups {
       const dirty = await this.repository.dirtyDays(tenantId, after, before, 100);
       if (dirty.length === 0) break;
       for (const day of dirty) {
-        if (await this.repository.rollupDay(tenantId, timeZone, sliceOfDate(day, timeZone))) days++;
+        const rolled = await this.repository.rollupDay(tenantId, timeZone, sliceOfDate(day, timeZone));
+        if (rolled) days++;
         else skipped++;
+        options.onDay?.(day, rolled);
       }
       after = dirty[dirty.length - 1]!;
     }
