@@ -96,6 +96,11 @@ export interface ApplicationOptions {
   pluginCandidates?: PluginCandidate[];
   /** The clock services use for expiry (tests move it); defaults to the system clock. */
   clock?: () => Date;
+  /**
+   * Create the first owner on an empty database (default true). Test apps turn it off: each would
+   * otherwise pay a bcrypt hash and get an extra "My Store" tenant it did not ask for.
+   */
+  firstOwner?: boolean;
   /** Chat engine tuning (tests: short model timeouts, fast heartbeats). */
   chat?: ChatTuning;
 }
@@ -251,7 +256,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
     // Domain modules: each constructs its service(s) here and pushes its HttpModule (keep one block per module).
 
     // Accounts (auth, me, team, API keys, audit) and bots. The authenticator above is theirs.
-    const firstStart = await accountsService.ensureFirstOwner(config.admin);
+    const firstStart = options.firstOwner === false ? undefined : await accountsService.ensureFirstOwner(config.admin);
     const team = new TeamService({ db, accounts, tenancy, service: accountsService, mail, logger, publicUrl: config.http.publicUrl, now: clock });
     modules.push(
       accountsHttpModule({ service: accountsService, team, apiKeys, auth: accountsAuth, cookies: sessionCookies, counters }),

@@ -31,7 +31,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: Ap
     DEMO_SEED: 'false',
     ...env,
   });
-  const application = await createApplication(config, { logger: pino({ level: config.logLevel }), ...options });
+  // No first owner unless a test asks for it (`firstOwner: true`): it costs a bcrypt hash per app.
+  const application = await createApplication(config, { logger: pino({ level: config.logLevel }), firstOwner: false, ...options });
   const { port } = await application.listen();
   return {
     application,

@@ -1,4 +1,4 @@
-import type { AccountsStrings } from './strings.ts';
+import type { AccountsStrings } from './types.ts';
 
 export const de: AccountsStrings = {
   passwordReset: {

@@ -25,7 +25,7 @@ describe('first start', () => {
 
   it('generates a strong password for the owner of "My Store", once', async () => {
     const database = await fresh();
-    const app = await startTestApp({}, { database });
+    const app = await startTestApp({}, { database, firstOwner: true });
     try {
       const first = app.application.firstStart!;
       expect(first).toMatchObject({ email: 'owner@my-store.example', generated: true });
@@ -37,7 +37,7 @@ describe('first start', () => {
     } finally {
       await app.stop();
     }
-    const again = await startTestApp({}, { database });
+    const again = await startTestApp({}, { database, firstOwner: true });
     try {
       expect(again.application.firstStart).toBeUndefined();
       expect(await users(database)).toBe(1);
@@ -48,11 +48,11 @@ describe('first start', () => {
 
   it('uses ADMIN_EMAIL and ADMIN_PASSWORD when given, and refuses a password below the policy', async () => {
     const weakDb = await fresh();
-    await expect(startTestApp({ ADMIN_EMAIL: 'boss@shop.example', ADMIN_PASSWORD: 'password1' }, { database: weakDb })).rejects.toThrow(/ADMIN_PASSWORD does not meet the password policy.*uppercase/);
+    await expect(startTestApp({ ADMIN_EMAIL: 'boss@shop.example', ADMIN_PASSWORD: 'password1' }, { database: weakDb, firstOwner: true })).rejects.toThrow(/ADMIN_PASSWORD does not meet the password policy.*uppercase/);
     expect(await users(weakDb)).toBe(0);
 
     const database = await fresh();
-    const app = await startTestApp({ ADMIN_EMAIL: 'Boss@Shop.example', ADMIN_PASSWORD: 'Own-The-Shop-9' }, { database });
+    const app = await startTestApp({ ADMIN_EMAIL: 'Boss@Shop.example', ADMIN_PASSWORD: 'Own-The-Shop-9' }, { database, firstOwner: true });
     try {
       expect(app.application.firstStart).toMatchObject({ email: 'boss@shop.example', generated: false });
       expect((await call(app.url, 'POST', '/api/v1/auth/login', { body: { email: 'boss@shop.example', password: 'Own-The-Shop-9' } })).status).toBe(200);
@@ -63,7 +63,7 @@ describe('first start', () => {
 
   it('creates one owner when two instances start on an empty database at once', async () => {
     const database = await fresh();
-    const apps = await Promise.all([startTestApp({}, { database }), startTestApp({}, { database })]);
+    const apps = await Promise.all([startTestApp({}, { database, firstOwner: true }), startTestApp({}, { database, firstOwner: true })]);
     try {
       expect(apps.filter((a) => a.application.firstStart)).toHaveLength(1);
       expect(await users(database)).toBe(1);
@@ -74,7 +74,7 @@ describe('first start', () => {
 
   it('leaves it to the demo seed when the demo is on', async () => {
     const database = await fresh();
-    const app = await startTestApp({ DEMO_SEED: 'true' }, { database });
+    const app = await startTestApp({ DEMO_SEED: 'true' }, { database, firstOwner: true });
     try {
       expect(app.application.demo?.admin).toBeDefined();
       expect(app.application.firstStart).toBeUndefined();
