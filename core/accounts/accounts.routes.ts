@@ -13,6 +13,7 @@ import {
   AuditPageSchema,
   AuditQuerySchema,
   ChangePasswordSchema,
+  DeleteTenantSchema,
   IdParamsSchema,
   InviteCreateSchema,
   InviteListSchema,
@@ -256,6 +257,25 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
     }),
   ];
 
+  const tenantRoutes = [
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/tenant',
+      summary: 'Delete this store and all its data (owner; confirm with your password)',
+      tags: ['me'],
+      security,
+      body: DeleteTenantSchema,
+      before: [auth.require('tenant:delete')],
+      responses: { 204: { description: 'Deleted' }, 409: { ...problem, description: 'Could not delete' } },
+      handler: async ({ body, req, res }) => {
+        const caller = authOf(req);
+        await service.deleteTenant(caller.tenantId, caller.userId!, body.password);
+        cookies.clear(req, res);
+        return reply(204);
+      },
+    }),
+  ];
+
   const memberBody = (m: { userId: string; email: string; name: string | null; role: string; joinedAt: Date }) => ({ ...m, joinedAt: new Date(m.joinedAt).toISOString() });
   const inviteBody = (i: { createdAt: Date; expiresAt: Date }) => ({ ...i, createdAt: i.createdAt.toISOString(), expiresAt: i.expiresAt.toISOString() });
   const teamRoutes = [
@@ -430,5 +450,5 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
     }),
   ];
 
-  return { name: 'accounts', routes: [...authRoutes, ...meRoutes, ...teamRoutes, ...apiKeyRoutes, ...auditRoutes] };
+  return { name: 'accounts', routes: [...authRoutes, ...meRoutes, ...tenantRoutes, ...teamRoutes, ...apiKeyRoutes, ...auditRoutes] };
 }

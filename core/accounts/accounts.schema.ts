@@ -86,6 +86,10 @@ export const ChangePasswordSchema = z
   .object({ currentPassword: z.string().min(1).max(1024), newPassword: NewPasswordSchema })
   .meta({ id: 'ChangePasswordRequest' });
 
+export const DeleteTenantSchema = z
+  .object({ password: z.string().min(1).max(1024).meta({ description: "The owner's current password, to confirm." }) })
+  .meta({ id: 'DeleteTenantRequest' });
+
 export const InviteTokenSchema = z.object({ token: z.string().min(1).max(200) }).meta({ id: 'InviteTokenRequest' });
 export const InvitePreviewSchema = z
   .object({ tenant: TenantRefSchema, email: z.string(), role: RoleSchema, expiresAt: IsoTime, existingUser: z.boolean() })

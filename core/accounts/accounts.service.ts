@@ -366,6 +366,34 @@ export class AccountsService {
     }
   }
 
+  // ---------------------------------------------------------------- deleting a store
+
+  /**
+   * Deletes the store and everything it owns (every tenant table cascades from `tenants`). The
+   * owner confirms with their password. People keep their accounts while they belong to another
+   * store; an account left without any store is deleted with it.
+   */
+  async deleteTenant(tenantId: string, userId: string, password: string): Promise<void> {
+    const user = await this.db.system((trx) => this.accounts.userById(trx, userId));
+    if (!user || !(await verifyPassword(password, user.password_hash))) throw accountProblems.wrongPassword('body.password');
+    const memberIds = await this.db.tenant(tenantId, async (trx) => {
+      const members = (await this.accounts.listMembers(trx, tenantId)).map((m) => m.userId);
+      try {
+        await this.deps.tenancy.deleteTenantIn(trx, tenantId);
+      } catch (error) {
+        if ((error as { code?: string }).code === '23503') throw problems.conflict('Some records of this store cannot be deleted yet; nothing was deleted.');
+        throw error;
+      }
+      return members;
+    });
+    await this.db.system(async (trx) => {
+      for (const id of memberIds) {
+        if ((await this.accounts.membershipsOfUser(trx, id)).length === 0) await trx('users').where({ id }).delete();
+      }
+    });
+    this.deps.logger.info({ tenantId }, 'store deleted by its owner');
+  }
+
   // ---------------------------------------------------------------- first start
 
   /**

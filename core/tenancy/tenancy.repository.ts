@@ -62,6 +62,11 @@ export class TenancyRepository {
     return row as TenantRow;
   }
 
+  /** Deletes the tenant inside the caller's unit of work; every tenant table cascades from it. */
+  async deleteTenantIn(trx: Tx, tenantId: string): Promise<boolean> {
+    return (await trx('tenants').where({ id: tenantId }).delete()) > 0;
+  }
+
   countTenants(): Promise<number> {
     return this.db.system(async (trx) => Number((await trx('tenants').count<{ count: number }[]>('* as count'))[0]?.count ?? 0));
   }

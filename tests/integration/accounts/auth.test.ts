@@ -220,4 +220,27 @@ describe('merchant accounts: sign-up, sign-in and sessions', () => {
     expectProblem(await call(app.url, 'GET', '/api/v1/audit-log?cursor=nonsense', { token }), 422, 'validation', 'query.cursor');
     expectProblem(await call(app.url, 'GET', '/api/v1/audit-log?limit=0', { token }), 422, 'validation', 'query.limit');
   });
+
+  it('lets only the owner delete the store, with their password; everything of it goes', async () => {
+    const email = uniqueEmail('leaving');
+    const signup = await call(app.url, 'POST', '/api/v1/auth/signup', { body: { storeName: 'Closing Down', email, password: GOOD_PASSWORD } });
+    const { accessToken: token, tenant } = signup.body;
+    await call(app.url, 'POST', '/api/v1/bots', { token, body: { name: 'Last bot', allowedOrigins: [] } });
+    await call(app.url, 'POST', '/api/v1/api-keys', { token, body: { name: 'Last key' } });
+
+    expectProblem(await call(app.url, 'DELETE', '/api/v1/tenant', { token, body: { password: 'Not-Mine-123' } }), 422, 'validation', 'body.password');
+    expectProblem(await call(app.url, 'DELETE', '/api/v1/tenant', { token }), 422, 'validation', 'body');
+    expect((await call(app.url, 'DELETE', '/api/v1/tenant', { token, body: { password: GOOD_PASSWORD } })).status).toBe(204);
+
+    expectProblem(await call(app.url, 'GET', '/api/v1/me', { token }), 401);
+    expectProblem(await call(app.url, 'POST', '/api/v1/auth/login', { body: { email, password: GOOD_PASSWORD } }), 401);
+    for (const table of ['tenants', 'bots', 'api_keys', 'sessions', 'memberships', 'audit_events']) {
+      const column = table === 'tenants' ? 'id' : 'tenant_id';
+      expect(await app.database.db.knex(table).where(column, tenant.id), table).toEqual([]);
+    }
+    expect(await app.database.db.knex('users').where({ email })).toEqual([]);
+    // The other store is untouched.
+    expect(await app.database.db.knex('tenants').where({ id: owner.tenantId })).toHaveLength(1);
+    expect(await app.database.db.knex('sessions').where({ tenant_id: owner.tenantId })).not.toHaveLength(0);
+  });
 });
