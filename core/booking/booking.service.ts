@@ -332,25 +332,27 @@ export class BookingService {
     return this.deps.db.tenant(tenantId, (trx) => this.availabilityInTx(trx, tenantId, serviceId, window, options));
   }
 
-  /** The nearest free slots around `start`, soonest first. */
-  private async alternativesInTx(trx: Tx, tenantId: string, service: ServiceRow, start: Date, exceptBookingId?: string): Promise<Slot[]> {
+  /** The nearest free slots around `start`, soonest first; a booking being moved is not offered its own time. */
+  private async alternativesInTx(trx: Tx, tenantId: string, service: ServiceRow, start: Date, moving?: BookingRow): Promise<Slot[]> {
     const window = { from: new Date(start.getTime() - ALTERNATIVE_SPAN_MS), to: new Date(start.getTime() + ALTERNATIVE_SPAN_MS) };
-    const { slots } = await this.availabilityInTx(trx, tenantId, service, window, exceptBookingId ? { exceptBookingId } : {});
-    return nearestAlternatives(slots.filter((s) => s.start.getTime() !== start.getTime()), start, ALTERNATIVES).sort((a, b) => a.start.getTime() - b.start.getTime());
+    const { slots } = await this.availabilityInTx(trx, tenantId, service, window, moving ? { exceptBookingId: moving.id } : {});
+    const skip = new Set([start.getTime(), ...(moving ? [moving.start_at.getTime()] : [])]);
+    return nearestAlternatives(slots.filter((s) => !skip.has(s.start.getTime())), start, ALTERNATIVES).sort((a, b) => a.start.getTime() - b.start.getTime());
   }
 
   /**
    * The slot starting exactly at `start`, or a coded error: NOT_BOOKABLE when the service never
    * offers that time, SLOT_TAKEN (with alternatives) when it is offered but taken now.
    */
-  private async requireSlot(trx: Tx, tenantId: string, service: ServiceRow, start: Date, options: { exceptBookingId?: string; seats: number }): Promise<Slot> {
+  private async requireSlot(trx: Tx, tenantId: string, service: ServiceRow, start: Date, options: { moving?: BookingRow; seats: number }): Promise<Slot> {
     const window = { from: start, to: new Date(start.getTime() + 1) };
     const now = this.clock();
     if (start.getTime() <= now.getTime()) throw new BookingError('NOT_BOOKABLE', 'this time is in the past', { field: 'start' });
-    const { slots } = await this.availabilityInTx(trx, tenantId, service, window, options);
+    const except = options.moving ? { exceptBookingId: options.moving.id } : {};
+    const { slots } = await this.availabilityInTx(trx, tenantId, service, window, { ...except, seats: options.seats });
     const slot = slots.find((s) => s.start.getTime() === start.getTime());
     if (slot) return slot;
-    const free = await this.availabilityInTx(trx, tenantId, service, window, { ...options, ignoreBusy: true });
+    const free = await this.availabilityInTx(trx, tenantId, service, window, { ignoreBusy: true, seats: options.seats });
     if (!free.slots.some((s) => s.start.getTime() === start.getTime())) {
       const notice = service.min_notice_minutes * 60_000;
       const reason =
@@ -359,11 +361,11 @@ export class BookingService {
           : 'not a start time this service offers (outside working hours, a closed day, too far ahead, or off the slot grid)';
       throw new BookingError('NOT_BOOKABLE', reason, { field: 'start' });
     }
-    throw await this.takenError(trx, tenantId, service, start, options.exceptBookingId);
+    throw await this.takenError(trx, tenantId, service, start, options.moving);
   }
 
-  private async takenError(trx: Tx, tenantId: string, service: ServiceRow, start: Date, exceptBookingId?: string): Promise<BookingError> {
-    const alternatives = await this.alternativesInTx(trx, tenantId, service, start, exceptBookingId);
+  private async takenError(trx: Tx, tenantId: string, service: ServiceRow, start: Date, moving?: BookingRow): Promise<BookingError> {
+    const alternatives = await this.alternativesInTx(trx, tenantId, service, start, moving);
     return new BookingError('SLOT_TAKEN', 'this time was just booked', { alternatives: alternatives.map((s) => ({ start: s.start, end: s.end })) });
   }
 
@@ -581,13 +583,13 @@ export class BookingService {
       const service = await this.repo.getService(trx, tenantId, current.service_id, { includeArchived: true });
       if (!service || service.archived_at) throw new BookingError('NOT_CHANGEABLE', 'this service is no longer offered');
       const start = options.start;
-      const slot = await this.requireSlot(trx, tenantId, service, start, { exceptBookingId: bookingId, seats: current.seats });
+      const slot = await this.requireSlot(trx, tenantId, service, start, { moving: current, seats: current.seats });
       let candidates = slot.resourceIds;
       if (options.resourceId) {
         if (!candidates.includes(options.resourceId)) {
           const exists = await this.repo.getResource(trx, tenantId, options.resourceId);
           if (!exists) throw new BookingError('RESOURCE_NOT_FOUND', 'no such resource in this store', { field: 'resourceId' });
-          throw await this.takenError(trx, tenantId, service, start, bookingId);
+          throw await this.takenError(trx, tenantId, service, start, current);
         }
         candidates = [options.resourceId];
       } else if (candidates.includes(current.resource_id)) {
@@ -618,7 +620,7 @@ export class BookingService {
         ]);
         return moved;
       }
-      throw await this.takenError(trx, tenantId, service, start, bookingId);
+      throw await this.takenError(trx, tenantId, service, start, current);
     });
     this.deps.onNotificationsQueued?.();
     return booking;

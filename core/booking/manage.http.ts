@@ -15,7 +15,8 @@ import type { ManageTokens } from './manage-token.ts';
  * The manage page behind the signed link in booking mails: see the booking, cancel it, or pick
  * another time. Plain HTML with forms (GET to browse days, POST to change, then a 303 back):
  * no scripts at all, English and German. The token is a capability, so the page is never cached
- * or indexed, and its path is kept out of the request log.
+ * or indexed and sends no Referer. (The request log still shows the path: redacting /manage/<token>
+ * belongs to the logger set-up in core/http/app.ts.)
  */
 
 const STRINGS = { en, de } as const;
@@ -56,11 +57,6 @@ function page(res: Response, status: number, locale: MailLocaleTag, title: strin
     .send(
       html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${title}</title><style>${raw(STYLE)}</style></head><body><main>${body}</main></body></html>`.toString(),
     );
-}
-
-/** The request log shows the route, never the capability in the path. */
-function hideToken(req: Request): void {
-  req.originalUrl = req.originalUrl.replace(/\/manage\/[^/?#]+/, '/manage/[token]');
 }
 
 export function managePagesHttpModule(deps: ManagePagesDeps): HttpModule {
@@ -169,7 +165,6 @@ ${actions}
     name: 'booking-manage',
     mount(app: Express) {
       app.get('/manage/:token', async (req, res, next) => {
-        hideToken(req);
         try {
           const found = await load(req);
           if (!found) return invalid(req, res);
@@ -180,7 +175,6 @@ ${actions}
       });
 
       app.post('/manage/:token/cancel', async (req, res, next) => {
-        hideToken(req);
         try {
           const found = await load(req);
           if (!found) return invalid(req, res);
@@ -200,7 +194,6 @@ ${actions}
       });
 
       app.post('/manage/:token/reschedule', async (req, res, next) => {
-        hideToken(req);
         try {
           const found = await load(req);
           if (!found) return invalid(req, res);

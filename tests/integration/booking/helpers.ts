@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ApplicationOptions } from '../../../core/bootstrap.ts';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
+import type { TestDatabase } from '../../helpers/db.ts';
 import { createMerchant, type TestMerchant } from '../../helpers/merchant.ts';
 
 /** Helpers for booking tests: a movable clock, a store with a bot and a merchant, a widget session, JSON calls. */
@@ -25,7 +26,7 @@ export interface BookingTestApp extends TestApp {
 
 export async function startBookingApp(
   env: Record<string, string> = {},
-  options: ApplicationOptions & { now?: string } = {},
+  options: ApplicationOptions & { now?: string; database?: TestDatabase } = {},
 ): Promise<BookingTestApp> {
   const clock = new TestClock(new Date(options.now ?? '2027-03-01T07:00:00Z').getTime()); // Monday 08:00 in Berlin
   const app = await startTestApp(env, { clock: clock.now, ...options });
