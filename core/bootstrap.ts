@@ -22,8 +22,11 @@ import { SessionCookies } from './accounts/cookies.ts';
 import { TeamService } from './accounts/team.service.ts';
 import { AccessTokens } from './accounts/tokens.ts';
 import { CatalogRepository } from './catalog/catalog.repository.ts';
+import { createBookingModule, type BookingModule } from './booking/booking.module.ts';
+import type { OutboxWorkerOptions } from './booking/outbox.worker.ts';
 import { createChat, type ChatModule, type ChatTuning } from './chat/chat.module.ts';
 import { PluginInstallations, pluginOrderLookup } from './chat/plugin-tools.ts';
+import { visitorOf as chatVisitorOf } from './chat/widget-gate.ts';
 import type { Config } from './config.ts';
 import { Database } from './db/database.ts';
 import { migrateLatest } from './db/migrator.ts';
@@ -84,6 +87,8 @@ export interface Application {
   chat: ChatModule;
   /** The order cache the assistant's order lookup reads. */
   orders: OrdersService;
+  /** Booking (issue #5): services, bookings, the manage pages and the mail outbox worker. */
+  booking: BookingModule;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<{ port: number; url: string }>;
   /** Graceful shutdown: HTTP first, then plugins, mail, database. Idempotent. */
@@ -103,6 +108,8 @@ export interface ApplicationOptions {
   firstOwner?: boolean;
   /** Chat engine tuning (tests: short model timeouts, fast heartbeats). */
   chat?: ChatTuning;
+  /** Booking outbox worker tuning (tests: tick every second, short leases); `enabled: false` leaves sending to other instances. */
+  booking?: { worker?: OutboxWorkerOptions & { enabled?: boolean } };
 }
 
 export async function discoverPlugins(dir = path.join(ROOT, 'plugins')): Promise<PluginCandidate[]> {
@@ -316,6 +323,34 @@ export async function createApplication(config: Config, options: ApplicationOpti
     await chat.start();
     modules.push(chat.http);
 
+    // Booking (issue #5): merchant and widget routes, manage pages, the assistant's booking tools,
+    // and the outbox worker that sends confirmations and reminders (stops before mail and database).
+    const booking = createBookingModule({
+      db,
+      logger,
+      metrics,
+      auth,
+      mail,
+      clock,
+      publicUrl: config.http.publicUrl,
+      secretKey,
+      mailFrom: config.mail.from,
+      tenantInfo: async (tenantId) => {
+        const t = await tenancy.getTenant(tenantId);
+        return { name: t?.name ?? 'Store', timeZone: t?.time_zone ?? 'UTC', locale: t?.locale ?? 'en' };
+      },
+      merchantRecipients: (tenantId) =>
+        db.tenant(tenantId, async (trx) => (await accounts.listMembers(trx, tenantId)).filter((m) => m.role !== 'agent').map((m) => m.email)),
+      analytics: { record: (event) => analytics.recorder.record(event) },
+      widget: { guard: chat.gate.require(), visitorOf: (req) => chatVisitorOf(req) },
+      worker: options.booking?.worker,
+    });
+    booking.registerChatTools(chat.tools);
+    if (demo) await booking.seedDemo(demo.tenantId);
+    modules.push(...booking.http);
+    lifecycle.onShutdown('booking', () => booking.stop());
+    booking.start();
+
     const scriptTag = plugins.get('script-tag')?.plugin.storefront;
     const pluginsHttp = pluginsHttpModule({ host: plugins, repository: pluginState, secrets: pluginSecrets, sink, logger, metrics });
     // Deliveries answered 200 whose processing a crash cut short are picked up again every minute.
@@ -369,6 +404,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
       analytics,
       chat,
       orders,
+      booking,
       async listen() {
         const running = await listen(app, config.http.port, config.http.host);
         // Registered last, so it runs first: stop taking requests before anything closes.
