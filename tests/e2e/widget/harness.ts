@@ -2,10 +2,11 @@
  * Shared setup of the widget browser tests: build the widget once per test file, start the fake
  * server (tests/fakes/widget-api.ts), drive Debian's Chromium with playwright-core.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildWidget, type WidgetBuildInfo } from '../../../widget/vite.config.ts';
 import { startWidgetFake, type WidgetFake, type WidgetFakeOptions } from '../../fakes/widget-api.ts';
@@ -47,6 +48,44 @@ export async function buildWidgetForTest(): Promise<WidgetBuild> {
   const outDir = await mkdtemp(join(tmpdir(), 'concierge-widget-'));
   const info = await buildWidget({ outDir, logLevel: 'silent' });
   return { ...info, cleanup: () => rm(outDir, { recursive: true, force: true }) };
+}
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** Where the real server serves the widget from (core/bootstrap.ts: `<repo>/dist/widget`). */
+export const SERVED_WIDGET_DIR = join(REPO_ROOT, 'dist', 'widget');
+
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+/**
+ * Makes `<repo>/dist/widget` (what the real server serves) current with widget/src, for tests
+ * against the real app. Built into a temp dir and moved in file by file (rename is atomic), never
+ * emptying the served dir: test files running in parallel may be loading the panel meanwhile.
+ * Panel names are content hashes, so a concurrent identical build writes identical files.
+ */
+export async function ensureServedWidget(): Promise<WidgetBuildInfo> {
+  const infoFile = join(SERVED_WIDGET_DIR, 'build-info.json');
+  const sources = Math.max(newestMtime(join(REPO_ROOT, 'widget', 'src')), statSync(join(REPO_ROOT, 'widget', 'vite.config.ts')).mtimeMs);
+  if (existsSync(infoFile) && statSync(infoFile).mtimeMs >= sources) {
+    const info = JSON.parse(await readFile(infoFile, 'utf8')) as WidgetBuildInfo;
+    if ([info.loader, ...info.files].every((f) => existsSync(join(SERVED_WIDGET_DIR, f)))) return info;
+  }
+  const build = await buildWidgetForTest();
+  try {
+    await mkdir(SERVED_WIDGET_DIR, { recursive: true });
+    // Chunks first, the loader that names them next, build-info.json (the freshness mark) last.
+    for (const file of [...build.files.filter((f) => f !== build.loader), build.loader, 'build-info.json']) {
+      const staged = join(SERVED_WIDGET_DIR, `.${file}.${process.pid}.tmp`);
+      await copyFile(join(build.outDir, file), staged);
+      await rename(staged, join(SERVED_WIDGET_DIR, file));
+    }
+    return { loader: build.loader, panel: build.panel, files: build.files };
+  } finally {
+    await build.cleanup();
+  }
 }
 
 export const STRICT_CSP = "default-src 'self'; style-src 'self'; script-src 'self'";
@@ -116,7 +155,7 @@ export async function watchPage(page: Page) {
   return { violations, errors };
 }
 
-export async function newPage(rig: Rig, options: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page }> {
+export async function newPage(rig: Pick<Rig, 'browser'>, options: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await rig.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   // Fail a stuck step with its selector well before the test's own timeout.
   context.setDefaultTimeout(10_000);
