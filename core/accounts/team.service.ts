@@ -77,7 +77,7 @@ export class TeamService {
     const now = this.now();
     const token = newTenantToken('cin', actor.tenantId);
     const tenant = await this.deps.tenancy.getTenant(actor.tenantId);
-    const { row, tenantName, inviter, locale } = await this.deps.db.tenant(actor.tenantId, async (trx) => {
+    const created = this.deps.db.tenant(actor.tenantId, async (trx) => {
       const existing = await this.deps.accounts.userByEmail(trx, email);
       if (existing && (await this.deps.accounts.membership(trx, actor.tenantId, existing.id))) throw accountProblems.alreadyMember();
       const inviterUser = actor.userId ? await this.deps.accounts.userById(trx, actor.userId) : undefined;
@@ -100,6 +100,12 @@ export class TeamService {
         at: now,
       });
       return { row, tenantName: tenant?.name ?? '', inviter: inviterUser?.name || inviterUser?.email || tenant?.name || 'Concierge', locale };
+    });
+    const { row, tenantName, inviter, locale } = await created.catch((error: unknown) => {
+      // Two invitations to one address at the same moment: the open-invite index lets one through.
+      const e = error as { code?: string; constraint?: string };
+      if (e?.code === '23505' && e.constraint === 'invites_open_email') throw problems.conflict('An invitation to this address was just created; try again.');
+      throw error;
     });
 
     const strings = accountsStrings(locale);
