@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
-import type { AnalyticsEvent, Rating } from '../analytics/events.schema.ts';
+import type { Rating } from '../analytics/events.schema.ts';
 import type { Tx } from '../db/database.ts';
 import { problems } from '../http/problem.ts';
 import type { MailPort } from '../mail/mail.port.ts';
@@ -18,6 +18,7 @@ import type {
   WidgetMessage,
 } from '../wire/widget.ts';
 import { originAllowed, type BotDirectory, type BotEntry } from './bot-directory.ts';
+import type { ChatAnalytics } from './chat-analytics.ts';
 import type { ChatRepository, ConversationListFilter, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
 import type { ChatEventHub } from './event-hub.ts';
 import { chatStrings } from './i18n/strings.ts';
@@ -33,10 +34,7 @@ import type { VisitorClaims, VisitorTokens } from './visitor-tokens.ts';
  * instance's streams at once (other instances learn of them through NOTIFY).
  */
 
-export interface ChatAnalytics {
-  record(event: AnalyticsEvent): void;
-  rateConversation(tenantId: string, conversationId: string, visitorId: string | undefined, rating: Rating, comment?: string): void;
-}
+export type { ChatAnalytics } from './chat-analytics.ts';
 
 export interface ChatLimits {
   /** Shopper messages per visitor per minute. Default 20. */
@@ -390,7 +388,7 @@ export class ChatService {
   // ---------------------------------------------------------------- handoff (tool and merchant)
 
   /** The assistant's handoff_to_human: the conversation waits for a person (the bot keeps answering until one takes over). */
-  async requestHandoff(ctx: Pick<ToolContext, 'tenantId' | 'botId' | 'conversationId' | 'visitor'>, reason: string | undefined): Promise<'requested'> {
+  async requestHandoff(ctx: Pick<ToolContext, 'tenantId' | 'botId' | 'conversationId' | 'visitor'>, _reason: string | undefined): Promise<'requested'> {
     const { value: first } = await this.commit(ctx.tenantId, ctx.conversationId, async (trx) => {
       const c = await this.deps.repository.lockConversation(trx, ctx.tenantId, ctx.conversationId);
       if (!c) throw new Error('conversation vanished');

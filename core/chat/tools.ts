@@ -47,7 +47,7 @@ export interface ToolOutcome<R = unknown> {
   cards?: Card[];
 }
 
-export interface ToolDefinition<A = any> {
+export interface ToolDefinition<A = unknown> {
   /** Name, description and JSON Schema of the arguments, as the model sees them. */
   spec: LlmToolSpec;
   /** Validates the model's arguments; a failure goes back to the model as INVALID_ARGUMENTS. */
@@ -95,7 +95,7 @@ export class ToolRegistry {
     const name = tool.spec.name;
     if (!TOOL_NAME.test(name)) throw new Error(`invalid tool name ${JSON.stringify(name)}`);
     if (this.tools.has(name)) throw new Error(`tool ${name} is already registered`);
-    this.tools.set(name, tool as ToolDefinition);
+    this.tools.set(name, tool as unknown as ToolDefinition);
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Tx } from '../db/database.ts';
 import type { Card } from '../wire/widget.ts';
 import type { BotEntry } from './bot-directory.ts';
 import type { ChatRepository, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
-import type { ChatAnalytics } from './chat.service.ts';
+import type { ChatAnalytics } from './chat-analytics.ts';
 import { buildHistory, buildSystemPrompt, instructionsBlock } from './context.ts';
 import { mergeCards } from './core-tools.ts';
 import { chatStrings } from './i18n/strings.ts';

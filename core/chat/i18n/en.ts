@@ -1,4 +1,4 @@
-import type { ChatStrings } from './strings.ts';
+import type { ChatStrings } from './types.ts';
 
 export const en: ChatStrings = {
   providerUnavailable:

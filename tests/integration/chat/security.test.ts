@@ -151,11 +151,10 @@ describe('security: a model that does what the attacker says', () => {
   });
 
   /** The JSON the core sent back to the model for the tool call of the previous request. */
-  const toolResultsOf = (requestIndex: number) =>
-    fake
-      .chatRequests()
-      [requestIndex]!.body.messages.filter((m: any) => m.role === 'tool')
-      .map((m: any) => JSON.parse(m.content));
+  const toolResultsOf = (requestIndex: number) => {
+    const request = fake.chatRequests()[requestIndex]!;
+    return request.body.messages.filter((m: any) => m.role === 'tool').map((m: any) => JSON.parse(m.content));
+  };
 
   it('blocks a reply that repeats the system prompt verbatim and says it cannot share it', async () => {
     const widget = new WidgetClient(app.url);

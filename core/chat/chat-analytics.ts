@@ -1,0 +1,7 @@
+import type { AnalyticsEvent, Rating } from '../analytics/events.schema.ts';
+
+/** What the chat engine needs of analytics (core/analytics): record events, record ratings. */
+export interface ChatAnalytics {
+  record(event: AnalyticsEvent): void;
+  rateConversation(tenantId: string, conversationId: string, visitorId: string | undefined, rating: Rating, comment?: string): void;
+}
