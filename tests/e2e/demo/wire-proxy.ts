@@ -21,13 +21,25 @@ export interface WireProxy {
   streams: ProxiedStream[];
   /** Cuts every open event stream; returns how many were cut. */
   cutStreams(): number;
+  /** Holds new event-stream requests (the browser's reconnects) until `release()`: the network stays down for them. */
+  holdStreams(): { release(): void };
+  /** Event-stream requests waiting at the proxy right now. */
+  readonly held: number;
   close(): Promise<void>;
 }
 
 export async function startWireProxy(): Promise<WireProxy> {
   const streams: ProxiedStream[] = [];
   const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
+  let gate: Promise<void> | undefined;
+  let held = 0;
+  const server = http.createServer(async (req, res) => {
+    if (gate && String(req.headers.accept ?? '').includes('text/event-stream')) {
+      held++;
+      await gate;
+      held--;
+      if (req.socket.destroyed) return;
+    }
     // A proxy request carries the absolute URL: `GET http://127.0.0.1:1234/path HTTP/1.1`.
     let target: URL;
     try {
@@ -85,6 +97,20 @@ export async function startWireProxy(): Promise<WireProxy> {
       const open = streams.filter((s) => !s.closed);
       for (const s of open) s.cut();
       return open.length;
+    },
+    holdStreams() {
+      let open!: () => void;
+      const current = new Promise<void>((resolve) => (open = resolve));
+      gate = current;
+      return {
+        release() {
+          if (gate === current) gate = undefined;
+          open();
+        },
+      };
+    },
+    get held() {
+      return held;
     },
     async close() {
       for (const s of sockets) s.destroy();

@@ -1,0 +1,98 @@
+// Cutting the connection in the middle of a streamed answer on the demo page of the real server.
+// The answer has to take a while to stream, so the demo store uses its own OpenAI-compatible model
+// setting (the merchant API), pointed at the fake OpenAI server that sends a chunk every 100 ms.
+// The browser's traffic goes through a loopback proxy that can cut the TCP connection (Chromium's
+// offline emulation fails new requests but leaves an open EventSource streaming).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeTurn, startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai-server.ts';
+import { assistantBubbles, describeStream, recordStream, say, serverWidgetEvents, shopperPage, startDemoRig, w, type DemoRig } from './rig.ts';
+import { startWireProxy, type WireProxy } from './wire-proxy.ts';
+
+const ANSWER =
+  'We are a small outfitter and tailor in Berlin. We sell clothing and leather goods, alter what you buy, and book fittings, repairs and workshops. Ask me anything.';
+
+let rig: DemoRig;
+let llm: FakeOpenAI;
+let proxy: WireProxy;
+beforeAll(async () => {
+  // A short reconnect delay (`retry:`) keeps the test quick; the mechanism is the same.
+  rig = await startDemoRig({ app: { chat: { sseRetryMs: 300 } } });
+  llm = await startFakeOpenAI();
+  proxy = await startWireProxy();
+  const res = await fetch(`${rig.url}/api/v1/settings/llm`, {
+    method: 'PUT',
+    headers: rig.owner.headers,
+    body: JSON.stringify({ apiKey: 'sk-demo-store-own-key', baseUrl: llm.url, model: 'fake-model' }),
+  });
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { active: string }).active).toBe('tenant');
+});
+afterAll(async () => {
+  await rig?.close();
+  await proxy?.close();
+  await llm?.close();
+});
+
+describe('a connection cut mid-answer', () => {
+  it('resumes with Last-Event-ID: the whole answer once, no duplicated text, no gap in the event ids', async () => {
+    llm.script(fakeTurn.text(ANSWER, { chunks: 20, delayMs: 100 }));
+    const { context, page } = await shopperPage(rig, { proxy: { server: proxy.server, bypass: '<-loopback>' } });
+    const stream = await recordStream(page);
+    await page.goto(`${rig.url}/`);
+    await page.locator(w('.cc-launcher')).click();
+    await page.locator(w('#cc-input')).waitFor();
+    await say(page, 'Tell me about your shop');
+
+    // Mid-stream: part of the answer is on screen.
+    const bubble = page.locator(assistantBubbles).nth(1).locator('.cc-md');
+    await expect.poll(async () => (await bubble.textContent())?.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(10);
+    const before = (await bubble.textContent()) ?? '';
+    expect(ANSWER.startsWith(before)).toBe(true);
+    expect(before.length).toBeLessThan(ANSWER.length);
+
+    // Cut the connection, and keep the browser's reconnects waiting until the answer is complete
+    // on the server: the rest can only arrive by replay from the event log.
+    const hold = proxy.holdStreams();
+    expect(proxy.cutStreams()).toBe(1);
+    const conversationId = stream.conversationId();
+    await expect
+      .poll(async () => (await serverWidgetEvents(rig, conversationId)).some((e) => e.type === 'message.completed' && (e.data as { role: string }).role === 'assistant'), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    await expect.poll(() => proxy.held, { timeout: 5_000 }).toBeGreaterThan(0); // the browser is trying to come back
+    const whileCut = (await bubble.textContent()) ?? '';
+    expect(whileCut.length).toBeLessThan(ANSWER.length);
+    // (Read only now: events the browser got just before the cut reach this process a little later.)
+    const lastBeforeCut = stream.events.at(-1)!.id;
+    hold.release();
+
+    // The whole answer, exactly once.
+    await expect.poll(() => bubble.textContent(), { timeout: 10_000 }).toBe(ANSWER);
+    expect(await page.locator(assistantBubbles).count()).toBe(2); // greeting + this answer
+    expect(await page.locator(w('.cc-log .cc-msg.cc-user')).allTextContents()).toEqual(['You: Tell me about your shop']);
+    await expect.poll(() => page.locator(w('.cc-log .cc-dots')).count()).toBe(0);
+    await expect.poll(() => page.locator(w('[aria-live="polite"]')).textContent()).toBe(`Demo Store Assistant: ${ANSWER}`);
+
+    // The reconnect asked for what came after the last event the browser had...
+    const reconnect = proxy.streams.at(-1)!;
+    expect(proxy.streams).toHaveLength(2);
+    expect(reconnect.lastEventId).toBe(lastBeforeCut);
+    // ...and the ids continued from there: every event of the server's log, each once, in order.
+    await expect.poll(() => stream.events.some((e) => e.event === 'typing' && e.data.active === false)).toBe(true);
+    const server = await serverWidgetEvents(rig, conversationId);
+    expect(stream.events.map((e) => `${e.id} ${e.event}`), describeStream(stream)).toEqual(server.map((e) => `${e.seq} ${e.type}`));
+    const afterCut = stream.events.filter((e) => Number(e.id) > Number(lastBeforeCut));
+    expect(afterCut.length).toBeGreaterThan(0);
+    expect(afterCut.some((e) => e.event === 'message.delta')).toBe(true); // replayed deltas, not just the completion
+    const deltas = stream.events.filter((e) => e.event === 'message.delta' && e.data.role === 'assistant').map((e) => e.data.delta as string);
+    expect(deltas.join('')).toBe(ANSWER);
+
+    // The conversation carries on over the new connection.
+    llm.script(fakeTurn.text('Glad to help!', { chunks: 2 }));
+    await say(page, 'Thanks');
+    await expect.poll(() => page.locator(assistantBubbles).count()).toBe(3);
+    await expect.poll(() => page.locator(assistantBubbles).last().locator('.cc-md').textContent()).toBe('Glad to help!');
+    await context.close();
+  });
+});
