@@ -367,10 +367,17 @@ export class BookingRepository {
 
   /** Overrides per resource for local dates in [fromDay, toDay]; a store holiday closes the day where the resource has no override of its own. */
   async overridesFor(trx: Tx, tenantId: string, resourceIds: string[], fromDay: string, toDay: string): Promise<Map<string, DateOverride[]>> {
-    const [overrides, holidays] = await Promise.all([
-      this.listOverrides(trx, tenantId, resourceIds, fromDay, toDay),
-      this.listHolidays(trx, tenantId, fromDay, toDay),
-    ]);
+    // One round trip for both: holidays come as rows without a resource.
+    const { rows } = (await trx.raw(
+      `SELECT resource_id, to_char(day, 'YYYY-MM-DD') AS day, intervals FROM resource_overrides
+         WHERE tenant_id = ? AND resource_id = ANY(?::uuid[]) AND day BETWEEN ? AND ?
+       UNION ALL
+       SELECT NULL, to_char(day, 'YYYY-MM-DD'), '[]'::jsonb FROM booking_holidays
+         WHERE tenant_id = ? AND day BETWEEN ? AND ?`,
+      [tenantId, resourceIds, fromDay, toDay, tenantId, fromDay, toDay],
+    )) as { rows: { resource_id: string | null; day: string; intervals: LocalInterval[] }[] };
+    const overrides = rows.filter((r) => r.resource_id !== null) as { resource_id: string; day: string; intervals: LocalInterval[] }[];
+    const holidays = rows.filter((r) => r.resource_id === null);
     const out = new Map<string, DateOverride[]>(resourceIds.map((id) => [id, []]));
     const own = new Set<string>();
     for (const o of overrides) {
@@ -385,16 +392,56 @@ export class BookingRepository {
 
   // ------------------------------------------------------------------ bookings
 
-  /** Confirmed bookings of these resources whose occupied time overlaps [from, to). */
-  busy(trx: Tx, tenantId: string, resourceIds: string[], from: Date, to: Date, exceptBookingId?: string): Promise<BusyRow[]> {
+  /**
+   * Confirmed bookings of these resources whose occupied time overlaps [from, to), grouped by
+   * resource. Times come as epoch milliseconds (float8): parsing 10,000 timestamp strings into
+   * Dates costs more than computing the availability itself.
+   */
+  async busy(trx: Tx, tenantId: string, resourceIds: string[], from: Date, to: Date, exceptBookingId?: string): Promise<BusyRow[]> {
     const q = trx('bookings')
       .where({ tenant_id: tenantId, status: 'confirmed' })
       .whereIn('resource_id', resourceIds)
       .whereRaw('occupied && tstzrange(?::timestamptz, ?::timestamptz)', [from.toISOString(), to.toISOString()])
-      .orderBy(['resource_id', 'start_at'])
-      .select('resource_id', 'service_id', 'seats', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end'));
+      .orderBy('resource_id')
+      .select(
+        'resource_id',
+        'service_id',
+        'seats',
+        trx.raw('(extract(epoch from lower(occupied)) * 1000)::float8 AS s'),
+        trx.raw('(extract(epoch from upper(occupied)) * 1000)::float8 AS e'),
+      );
     if (exceptBookingId) q.whereNot('id', exceptBookingId);
-    return q as unknown as Promise<BusyRow[]>;
+    const rows = (await q) as { resource_id: string; service_id: string; seats: number; s: number; e: number }[];
+    return rows.map((r) => ({ resource_id: r.resource_id, service_id: r.service_id, seats: r.seats, occupied_start: new Date(r.s), occupied_end: new Date(r.e) }));
+  }
+
+  /** The active resources that perform a service, in the merchant's order (one round trip). */
+  resourcesOfService(trx: Tx, tenantId: string, serviceId: string): Promise<ResourceRow[]> {
+    return trx('resources as r')
+      .join('resource_services as rs', (j) => j.on('rs.tenant_id', 'r.tenant_id').andOn('rs.resource_id', 'r.id'))
+      .where({ 'r.tenant_id': tenantId, 'rs.service_id': serviceId })
+      .whereNull('r.archived_at')
+      .orderBy([{ column: 'r.position' }, { column: 'r.created_at' }, { column: 'r.id' }])
+      .select('r.*') as unknown as Promise<ResourceRow[]>;
+  }
+
+  /**
+   * Inserts a booking unless it conflicts with another confirmed booking of the resource (the
+   * exclusion constraint as ON CONFLICT DO NOTHING arbiter: a concurrent insert is waited for,
+   * then either this row goes in or nothing does). Undefined when it lost.
+   */
+  async insertBookingUnlessTaken(
+    trx: Tx,
+    tenantId: string,
+    values: Omit<Partial<BookingRow>, 'occupied_start' | 'occupied_end'> & { occupied: { start: Date; end: Date } },
+  ): Promise<BookingRow | undefined> {
+    const { occupied, ...rest } = values;
+    const [row] = await trx('bookings')
+      .insert({ ...rest, tenant_id: tenantId, occupied: range(occupied.start, occupied.end) })
+      .onConflict()
+      .ignore()
+      .returning(['*', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end')]);
+    return row as BookingRow | undefined;
   }
 
   async insertBooking(

@@ -289,13 +289,14 @@ export class BookingService {
     const service = typeof serviceOrId === 'string' ? await this.repo.getService(trx, tenantId, serviceOrId) : serviceOrId;
     if (!service) throw new BookingError('SERVICE_NOT_FOUND', 'no such service in this store', { field: 'serviceId' });
     const now = this.clock();
-    const resourceIds = (await this.repo.resourceIdsByService(trx, tenantId, [service.id])).get(service.id) ?? [];
     // Nothing before now (minus a day for zones) or after the advance limit can be a slot: do not load it.
     const from = Math.max(window.from.getTime(), now.getTime() - DAY_MS);
     const to = Math.min(window.to.getTime(), now.getTime() + (service.max_advance_days + 2) * DAY_MS);
-    if (resourceIds.length === 0 || from >= to) return { service, resources: [], slots: [] };
+    if (from >= to) return { service, resources: [], slots: [] };
+    const resources = await this.repo.resourcesOfService(trx, tenantId, service.id);
+    const resourceIds = resources.map((r) => r.id);
+    if (resourceIds.length === 0) return { service, resources: [], slots: [] };
 
-    const resources = await this.repo.listResources(trx, tenantId, resourceIds);
     // Local dates of the window in any zone, with margin for the core's day before/after.
     const overrides = await this.repo.overridesFor(trx, tenantId, resourceIds, isoDay(from - 2 * DAY_MS), isoDay(to + 2 * DAY_MS));
     const minute = 60_000;
@@ -470,28 +471,34 @@ export class BookingService {
     const key = shareKey(service, start, bookingId);
     // Best resource first; another request may win any of them between our read and our insert.
     for (const resourceId of slot.resourceIds) {
-      const booking = await this.tryInsert(trx, async (sp) => {
-        if (service.capacity > 1) await this.repo.takeSeats(sp, tenantId, resourceId, key, service.capacity, seats);
-        return this.repo.insertBooking(sp, tenantId, {
-          id: bookingId,
-          service_id: service.id,
-          resource_id: resourceId,
-          status: 'confirmed',
-          start_at: start,
-          end_at: slot.end,
-          occupied,
-          share_key: key,
-          seats,
-          customer_name: request.customer.name,
-          customer_email: request.customer.email,
-          customer_phone: request.customer.phone ?? null,
-          notes: request.notes ?? null,
-          time_zone: request.timeZone ?? info.timeZone,
-          locale: mailLocale(request.locale ?? info.locale),
-          conversation_id: request.conversationId ?? null,
-          source: request.source ?? (request.conversationId ? 'chat' : 'widget'),
-        });
-      });
+      const values = {
+        id: bookingId,
+        service_id: service.id,
+        resource_id: resourceId,
+        status: 'confirmed',
+        start_at: start,
+        end_at: slot.end,
+        occupied,
+        share_key: key,
+        seats,
+        customer_name: request.customer.name,
+        customer_email: request.customer.email,
+        customer_phone: request.customer.phone ?? null,
+        notes: request.notes ?? null,
+        time_zone: request.timeZone ?? info.timeZone,
+        locale: mailLocale(request.locale ?? info.locale),
+        conversation_id: request.conversationId ?? null,
+        source: request.source ?? (request.conversationId ? 'chat' : 'widget'),
+      } satisfies Parameters<BookingRepository['insertBooking']>[2];
+      // An appointment needs no savepoint: the exclusion constraint arbitrates ON CONFLICT DO NOTHING.
+      // A class seat takes the session's counter row first, whose CHECK may refuse: that one needs one.
+      const booking =
+        service.capacity > 1
+          ? await this.tryInsert(trx, async (sp) => {
+              await this.repo.takeSeats(sp, tenantId, resourceId, key, service.capacity, seats);
+              return this.repo.insertBooking(sp, tenantId, values);
+            })
+          : await this.repo.insertBookingUnlessTaken(trx, tenantId, values);
       if (!booking) continue;
       await this.repo.insertNotifications(trx, tenantId, await this.newBookingNotifications(trx, tenantId, booking));
       return { kind: 'booked', booking };
