@@ -81,8 +81,9 @@ export function createBookingModule(deps: BookingModuleDeps): BookingModule {
   const repo = new BookingRepository();
   const manageTokens = new ManageTokens(deriveKey(deps.secretKey, 'booking-manage'));
   const outbox = new OutboxRepository(deps.db);
-  let worker: OutboxWorker | undefined;
-  const kick = () => worker?.kick();
+  // The service tells the worker about new mail; the worker is built after the service (it renders its links).
+  const wake: { worker?: OutboxWorker } = {};
+  const kick = () => wake.worker?.kick();
   const service = new BookingService({
     db: deps.db,
     repository: repo,
@@ -105,7 +106,8 @@ export function createBookingModule(deps: BookingModuleDeps): BookingModule {
     organizerEmail: addressOf(deps.mailFrom),
   });
   const { enabled = true, ...workerOptions } = deps.worker ?? {};
-  worker = new OutboxWorker({ outbox, renderer, mail: deps.mail, clock: deps.clock, logger: deps.logger.child({ component: 'booking-outbox' }), metrics: deps.metrics, options: workerOptions });
+  const worker = new OutboxWorker({ outbox, renderer, mail: deps.mail, clock: deps.clock, logger: deps.logger.child({ component: 'booking-outbox' }), metrics: deps.metrics, options: workerOptions });
+  wake.worker = worker;
   const tools = new BookingTools(service);
 
   return {
@@ -119,8 +121,8 @@ export function createBookingModule(deps: BookingModuleDeps): BookingModule {
     registerChatTools: (registry) => tools.register(registry),
     seedDemo: (tenantId) => seedDemoBooking(service, tenantId),
     start() {
-      if (enabled) worker!.start();
+      if (enabled) worker.start();
     },
-    stop: () => worker!.stop(),
+    stop: () => worker.stop(),
   };
 }

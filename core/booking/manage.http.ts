@@ -96,7 +96,7 @@ export function managePagesHttpModule(deps: ManagePagesDeps): HttpModule {
     const lang = html`<input type="hidden" name="lang" value="${locale}">`;
     const other: MailLocaleTag = locale === 'en' ? 'de' : 'en';
 
-    let actions: SafeHtml = html``;
+    let actions: SafeHtml;
     if (booking.status === 'cancelled') {
       actions = html`<p>${m.isCancelled}</p>`;
     } else if (booking.status !== 'confirmed' || booking.start_at.getTime() <= now.getTime()) {

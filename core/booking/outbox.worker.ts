@@ -192,7 +192,7 @@ export class OutboxWorker {
       this.failedTotal?.inc({ kind: row.kind, outcome: 'dead' });
       return;
     }
-    let retryable = true;
+    let retryable: boolean;
     let message: string;
     try {
       const outcome = await renderer.render(row, clock());

@@ -1,7 +1,7 @@
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSmtp, type ParsedMail, type TestSmtp } from '../../fakes/smtp-server.ts';
-import { count, createBookable, createStore, customer, merchantApi, startBookingApp, widgetApi, widgetSession, type BookingTestApp, type TestStore } from './helpers.ts';
+import { count, createBookable, createStore, merchantApi, startBookingApp, widgetApi, widgetSession, type BookingTestApp, type TestStore } from './helpers.ts';
 
 /** Reads an .ics attachment with ical.js, resolving TZIDs through the VTIMEZONE the file carries. */
 function readIcs(mail: ParsedMail) {

@@ -15,7 +15,6 @@ import {
   type TestStore,
 } from './helpers.ts';
 
-const HOUR = 3_600_000;
 const LEASE_MS = 3_000;
 const BACKOFF_MS = 60_000;
 
