@@ -1,7 +1,7 @@
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSmtp, type ParsedMail, type TestSmtp } from '../../fakes/smtp-server.ts';
-import { count, createBookable, createStore, merchantApi, startBookingApp, widgetApi, widgetSession, type BookingTestApp, type TestStore } from './helpers.ts';
+import { count, createBookable, createStore, eventually, merchantApi, startBookingApp, widgetApi, widgetSession, type BookingTestApp, type TestStore } from './helpers.ts';
 
 /** Reads an .ics attachment with ical.js, resolving TZIDs through the VTIMEZONE the file carries. */
 function readIcs(mail: ParsedMail) {
@@ -107,7 +107,8 @@ describe('booking mails', () => {
     // Every mail of this booking went out once, each with its own Message-ID.
     const ids = smtp.mails.map((m) => header(m, 'message-id'));
     expect(new Set(ids).size).toBe(ids.length);
-    expect(await count(app, 'booking_notifications', store.tenantId, { status: 'sent' })).toBe(4);
+    // The server has the mail a moment before the worker records it as sent.
+    await eventually(async () => (await count(app, 'booking_notifications', store.tenantId, { status: 'sent' })) === 4, 5_000, 'four rows marked sent');
     expect(await count(app, 'booking_notifications', store.tenantId, { status: 'pending' })).toBe(0);
   });
 });

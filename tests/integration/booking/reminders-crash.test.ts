@@ -117,7 +117,9 @@ describe('reminders across two instances, one killed mid-batch', () => {
       return row.sent_at.getTime() - c.claim_expires_at.getTime();
     });
     console.info(`reminders of the killed instance: sent ${Math.min(...lateness)}..${Math.max(...lateness)} ms after their lease expired (tick ${TICK_MS} ms)`);
-    expect(Math.max(...lateness)).toBeLessThanOrEqual(TICK_MS + 1_000);
+    // The takeover claim comes on the first tick after expiry; the 7 then go out one after another.
+    expect(Math.min(...lateness)).toBeLessThanOrEqual(TICK_MS + 1_000);
+    expect(Math.max(...lateness)).toBeLessThanOrEqual(TICK_MS + 2_000); // design §13: p99 ≤ 3 s late
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0); // never before: the lease held
   }, 120_000);
 });
