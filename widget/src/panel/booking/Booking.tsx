@@ -2,7 +2,7 @@
  * The booking flow: the state machine (booking.machine.ts) driven by the widget API, and its view.
  * Times are fetched and shown in the shopper's zone; the POST carries an Idempotency-Key.
  */
-import { createEffect, createSignal, For, Match, on, Show, Switch, type Accessor, type JSX } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, Match, on, Show, Switch, type Accessor, type JSX } from 'solid-js';
 import type { BookingProposalCard, CreateBookingResponse, Slot } from '../../../../core/wire/widget.ts';
 import { ApiError, randomId } from '../api.ts';
 import type { PanelCtx } from '../context.ts';
@@ -103,12 +103,12 @@ export function BookingView(props: { ctx: PanelCtx; flow: BookingFlow; onExit: (
   const dispatch = props.flow.dispatch;
   let heading: HTMLHeadingElement | undefined;
 
-  // A new step moves focus to its heading, so keyboard and screen-reader users land on it.
+  // A new step moves focus to its heading, so keyboard and screen-reader users land on it. Through
+  // a memo: `on` re-runs whenever the state signal changes (every keystroke in the form), and
+  // only a different step may take the focus away from the field being typed in.
+  const step = createMemo(() => s()?.step);
   createEffect(
-    on(
-      () => s()?.step,
-      () => queueMicrotask(() => heading?.focus()),
-    ),
+    on(step, () => queueMicrotask(() => heading?.focus())),
   );
 
   const Heading = (p: { children: JSX.Element }) => (
