@@ -181,6 +181,8 @@ export interface StreamRecording {
   connections: string[];
   /** The conversation id of the latest EventSource. */
   conversationId(): string;
+  /** The same, waiting for the widget to open its stream first. */
+  conversation(): Promise<string>;
   cdp: CDPSession;
 }
 
@@ -202,7 +204,7 @@ export async function recordStream(page: Page): Promise<StreamRecording> {
     }
     events.push({ id: e.eventId, event: e.eventName, data, at: Date.now() });
   });
-  return {
+  const recording: StreamRecording = {
     events,
     connections,
     conversationId() {
@@ -211,8 +213,13 @@ export async function recordStream(page: Page): Promise<StreamRecording> {
       if (!id) throw new Error(`no event stream yet (${connections.join(', ')})`);
       return id;
     },
+    async conversation() {
+      await expect.poll(() => connections.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      return recording.conversationId();
+    },
     cdp,
   };
+  return recording;
 }
 
 /** For assertion messages: which connections were made and what arrived when. */
@@ -241,3 +248,62 @@ export async function say(page: Page, text: string) {
 }
 
 export const assistantBubbles = w('.cc-log .cc-msg.cc-assistant');
+
+/** Every message bubble of the log as "cc-<role>: text" (the greeting, a bot setting, comes first). */
+export function transcript(page: Page): Promise<string[]> {
+  return page.locator(w('.cc-log .cc-msg')).evaluateAll((els) =>
+    els.map((el) => {
+      const role = ['cc-user', 'cc-assistant', 'cc-agent'].find((c) => el.classList.contains(c)) ?? '?';
+      const body =
+        el.querySelector('.cc-md')?.textContent ??
+        [...el.childNodes]
+          .filter((n) => n.nodeType === Node.TEXT_NODE)
+          .map((n) => n.textContent)
+          .join('');
+      return `${role}: ${body.replace(/\s+/g, ' ').trim()}`;
+    }),
+  );
+}
+
+/** Markdown source vs rendered text: drop emphasis and list markers, and all whitespace (block breaks vanish in textContent). */
+export const flat = (s: string) =>
+  s
+    .replace(/\*\*/g, '')
+    .replace(/^\s*(?:[-*]|\d+\.)\s+/gm, '')
+    .replace(/\s+/g, '');
+
+export interface ServerMessage {
+  role: 'user' | 'assistant' | 'agent' | 'system';
+  text: string;
+  status: string;
+  cards: { type: string; [key: string]: unknown }[];
+}
+
+/** The conversation as the store sees it (merchant API). */
+export async function serverMessages(rig: DemoRig, conversationId: string): Promise<ServerMessage[]> {
+  const res = await fetch(`${rig.url}/api/v1/conversations/${conversationId}`, { headers: rig.owner.headers });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { messages: ServerMessage[] }).messages;
+}
+
+/**
+ * Waits until the server holds `assistantReplies` finished answers, then until the widget shows
+ * exactly the server's conversation (after the greeting). Returns the server's messages.
+ */
+export async function settled(page: Page, rig: DemoRig, conversationId: string, assistantReplies: number): Promise<ServerMessage[]> {
+  let messages: ServerMessage[] = [];
+  await expect
+    .poll(
+      async () => {
+        messages = await serverMessages(rig, conversationId);
+        const replies = messages.filter((m) => m.role === 'assistant');
+        return replies.length === assistantReplies && replies.every((m) => m.status === 'complete');
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+  const expected = messages.map((m) => flat(`cc-${m.role}: ${m.text}`));
+  await expect.poll(async () => (await transcript(page)).slice(1).map(flat), { timeout: 10_000 }).toEqual(expected);
+  await expect.poll(() => page.locator(w('.cc-log .cc-dots')).count()).toBe(0);
+  return messages;
+}
