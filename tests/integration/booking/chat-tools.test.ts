@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BookingProposalCardSchema, type WidgetMessage } from '../../../core/wire/widget.ts';
-import { call, count, createBookable, createStore, eventually, startBookingApp, widgetApi, widgetSession, type BookingTestApp, type TestStore } from './helpers.ts';
+import { call, count, createBookable, createStore, eventually, merchantApi, startBookingApp, widgetApi, widgetSession, type BookingTestApp, type TestStore } from './helpers.ts';
 
 /**
  * The assistant's booking tools through the real chat engine and the offline model: from "I'd
@@ -57,7 +57,15 @@ describe('booking through the assistant (offline model)', () => {
       expect(booked.status).toBe(201);
       const [row] = await app.database.db.knex('bookings').where({ id: booked.body.id }).select('conversation_id', 'source');
       expect(row).toEqual({ conversation_id: session.conversationId, source: 'chat' });
-      await app.database.db.knex('bookings').where({ id: booked.body.id }).update({ status: 'cancelled', cancelled_at: new Date() });
+      // Analytics counts it as a booking out of this conversation; cancelling counts too.
+      const api = merchantApi(app, store);
+      expect((await api.post(`/api/v1/bookings/${booked.body.id}/cancel`, { notifyCustomer: false })).status).toBe(200);
+      const events = await eventually(async () => {
+        const rows = await app.database.db.knex('analytics_events').where({ tenant_id: store.tenantId, conversation_id: session.conversationId }).whereIn('type', ['booking.made', 'booking.cancelled']).select('type', 'data');
+        return rows.length === 2 && rows;
+      }, 5_000, 'the booking analytics events');
+      expect(events.map((e) => e.type).sort()).toEqual(['booking.cancelled', 'booking.made']);
+      expect(events.every((e) => e.data.bookingId === booked.body.id)).toBe(true);
     });
   }
 
