@@ -65,6 +65,17 @@ describe('widget booking API', () => {
     expect(changed.body.type).toBe('/problems/idempotency-mismatch');
   });
 
+  it('answers concurrent repeats of one key with the one booking they made', async () => {
+    const key = randomUUID();
+    const body = { serviceId, start: '2027-03-04T15:00:00+01:00', customer: customer(9) };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => w.book(body, key)));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(7);
+    expect(await count(app, 'bookings', store.tenantId, { start_at: new Date('2027-03-04T14:00:00Z') })).toBe(1);
+    expect(await count(app, 'booking_notifications', store.tenantId, { booking_id: answers[0]!.body.id, kind: 'confirmation' })).toBe(1);
+  });
+
   it('answers a taken slot with 409 and the nearest free alternatives, soonest first', async () => {
     const body = { serviceId, start: '2027-03-03T10:00:00+01:00', customer: customer(3) };
     const res = await w.book(body);
