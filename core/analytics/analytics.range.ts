@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { FieldError } from '../http/problem.ts';
 import type { DaySlice } from './analytics.repository.ts';
+import { nextDate, ZoneClock } from './zone-clock.ts';
 
 /**
  * `from`/`to` of the analytics routes (design.md §10, issue #7): a calendar date read in the
@@ -21,6 +22,10 @@ export function isRangeBound(value: string): boolean {
   return false;
 }
 
+function daysBefore(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+}
+
 export const RANGE_BOUND_MESSAGE = 'a date (YYYY-MM-DD) or an ISO 8601 time with an offset (e.g. 2026-12-01T09:00:00+01:00)';
 
 export interface ResolvedRange {
@@ -34,46 +39,45 @@ export type RangeResult = { ok: true; range: ResolvedRange } | { ok: false; erro
 
 function bound(value: string, timeZone: string, side: 'from' | 'to'): DateTime {
   if (DATE.test(value)) {
-    const start = DateTime.fromISO(value, { zone: timeZone }).startOf('day');
-    return side === 'from' ? start : start.plus({ days: 1 }).startOf('day');
+    const zone = ZoneClock.of(timeZone);
+    return DateTime.fromMillis(zone.dayStart(side === 'from' ? value : nextDate(value)), { zone: timeZone });
   }
   return DateTime.fromISO(value, { setZone: true });
 }
 
 /** The local days [from, to) touches, each clipped to the range. */
 export function daySlices(from: Date, to: Date, timeZone: string): DaySlice[] {
+  const zone = ZoneClock.of(timeZone);
   const slices: DaySlice[] = [];
-  let cursor = DateTime.fromJSDate(from, { zone: timeZone }).startOf('day');
-  while (cursor.toMillis() < to.getTime()) {
-    const next = cursor.plus({ days: 1 }).startOf('day');
-    const lo = Math.max(cursor.toMillis(), from.getTime());
-    const hi = Math.min(next.toMillis(), to.getTime());
-    slices.push({ day: cursor.toISODate()!, lo: new Date(lo), hi: new Date(hi), whole: lo === cursor.toMillis() && hi === next.toMillis() });
-    cursor = next;
+  let date = zone.dateOf(from.getTime());
+  let day = zone.day(date);
+  while (day.lo < to.getTime()) {
+    const lo = Math.max(day.lo, from.getTime());
+    const hi = Math.min(day.hi, to.getTime());
+    slices.push({ day: date, lo: new Date(lo), hi: new Date(hi), whole: lo === day.lo && hi === day.hi });
+    date = nextDate(date);
+    day = zone.day(date);
   }
   return slices;
 }
 
-/** The whole local day a date belongs to. */
-export function localDay(at: Date, timeZone: string): DaySlice {
-  const start = DateTime.fromJSDate(at, { zone: timeZone }).startOf('day');
-  const end = start.plus({ days: 1 }).startOf('day');
-  return { day: start.toISODate()!, lo: start.toJSDate(), hi: end.toJSDate(), whole: true };
-}
-
 /** The whole local day of a calendar date (23 or 25 hours on a DST change). */
 export function sliceOfDate(day: string, timeZone: string): DaySlice {
-  const start = DateTime.fromISO(day, { zone: timeZone }).startOf('day');
-  const end = start.plus({ days: 1 }).startOf('day');
-  return { day, lo: start.toJSDate(), hi: end.toJSDate(), whole: true };
+  const { lo, hi } = ZoneClock.of(timeZone).day(day);
+  return { day, lo: new Date(lo), hi: new Date(hi), whole: true };
+}
+
+/** The whole local day an instant belongs to. */
+export function localDay(at: Date, timeZone: string): DaySlice {
+  return sliceOfDate(ZoneClock.of(timeZone).dateOf(at.getTime()), timeZone);
 }
 
 export function dayStartIso(day: string, timeZone: string): string {
-  return DateTime.fromISO(day, { zone: timeZone }).startOf('day').toISO({ suppressMilliseconds: true })!;
+  return ZoneClock.of(timeZone).day(day).startIso;
 }
 
 export function isoInZone(at: Date, timeZone: string): string {
-  return DateTime.fromJSDate(at, { zone: timeZone }).toISO({ suppressMilliseconds: true })!;
+  return ZoneClock.of(timeZone).iso(at.getTime());
 }
 
 /**
@@ -88,11 +92,11 @@ export function resolveRange(query: { from?: string | undefined; to?: string | u
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const to = query.to !== undefined ? bound(query.to, timeZone, 'to') : DateTime.fromJSDate(now, { zone: timeZone }).startOf('day').plus({ days: 1 }).startOf('day');
+  const to = query.to !== undefined ? bound(query.to, timeZone, 'to') : bound(ZoneClock.of(timeZone).dateOf(now.getTime()), timeZone, 'to');
   const from =
     query.from !== undefined
       ? bound(query.from, timeZone, 'from')
-      : to.setZone(timeZone).minus({ milliseconds: 1 }).startOf('day').minus({ days: DEFAULT_RANGE_DAYS - 1 }).startOf('day');
+      : bound(daysBefore(ZoneClock.of(timeZone).dateOf(to.toMillis() - 1), DEFAULT_RANGE_DAYS - 1), timeZone, 'from');
   // A date `to` is compared by the start of its day: from=11-02&to=11-01 is backwards, not empty.
   const toStart = query.to !== undefined && DATE.test(query.to) ? bound(query.to, timeZone, 'from') : to;
   if (toStart < from) return { ok: false, errors: [{ path: 'query.to', message: 'must not be before `from`' }] };

@@ -88,6 +88,9 @@ const AGGREGATES = `
   count(*) FILTER (WHERE e.type = 'conversation.rated' AND e.rating = 'up' AND e.latest)::int AS ratings_up,
   count(*) FILTER (WHERE e.type = 'conversation.rated' AND e.rating = 'down' AND e.latest)::int AS ratings_down`;
 
+/** Visitor bitmaps: 8,192 visitor numbers (1 KB) per chunk row. */
+const BITS_PER_CHUNK = 8192;
+
 const COUNTER_COLUMNS = [
   'events', 'visitors', 'conversations', 'shopper_messages', 'assistant_messages', 'prompt_tokens', 'completion_tokens',
   'response_ms_sum', 'p95_response_ms', 'errors', 'handoffs', 'bookings', 'bookings_from_chat', 'bookings_cancelled',
@@ -311,11 +314,26 @@ export class AnalyticsRepository {
        FROM (SELECT ${AGGREGATES} FROM ${source} e) a`,
       [tenantId, slice.day, timeZone, slice.lo.toISOString(), slice.hi.toISOString(), tenantId, slice.lo.toISOString(), slice.hi.toISOString(), tenantId, slice.lo.toISOString(), slice.hi.toISOString()],
     );
+    // Visitors get a dense number the first time a rollup sees them; the day keeps them as bitmaps.
+    // Rollups of one tenant are serialised (this lock), so numbers are handed out without gaps or races.
+    await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended('analytics-rollup:' || ?::text, 0))`, [tenantId]);
+    const dayVisitors = `(SELECT DISTINCT hashtextextended(visitor_id, 0) AS h FROM analytics_events
+                          WHERE tenant_id = ?::uuid AND occurred_at >= ?::timestamptz AND occurred_at < ?::timestamptz AND visitor_id IS NOT NULL)`;
+    const dayBindings = [tenantId, slice.lo.toISOString(), slice.hi.toISOString()];
     await trx.raw(
-      `INSERT INTO analytics_daily_visitors (tenant_id, day, visitor_hash)
-       SELECT DISTINCT ?::uuid, ?::date, hashtextextended(visitor_id, 0)
-       FROM analytics_events WHERE tenant_id = ?::uuid AND occurred_at >= ?::timestamptz AND occurred_at < ?::timestamptz AND visitor_id IS NOT NULL`,
-      [tenantId, slice.day, tenantId, slice.lo.toISOString(), slice.hi.toISOString()],
+      `INSERT INTO analytics_visitor_ids (tenant_id, visitor_hash, seq)
+       SELECT ?::uuid, d.h, (SELECT coalesce(max(seq), -1) FROM analytics_visitor_ids WHERE tenant_id = ?::uuid) + row_number() OVER (ORDER BY d.h)
+       FROM ${dayVisitors} d
+       WHERE NOT EXISTS (SELECT 1 FROM analytics_visitor_ids v WHERE v.tenant_id = ?::uuid AND v.visitor_hash = d.h)
+       ON CONFLICT DO NOTHING`,
+      [tenantId, tenantId, ...dayBindings, tenantId],
+    );
+    await trx.raw(
+      `INSERT INTO analytics_daily_visitor_bits (tenant_id, day, chunk, bits)
+       SELECT ?::uuid, ?::date, v.seq / ${BITS_PER_CHUNK}, bit_or(B'1'::bit(${BITS_PER_CHUNK}) >> (v.seq % ${BITS_PER_CHUNK}))
+       FROM ${dayVisitors} d JOIN analytics_visitor_ids v ON v.tenant_id = ?::uuid AND v.visitor_hash = d.h
+       GROUP BY 3`,
+      [tenantId, slice.day, ...dayBindings, tenantId],
     );
   }
 
@@ -328,13 +346,17 @@ export class AnalyticsRepository {
     const rolled = new Set<string>();
     if (whole.length > 0) {
       const result = await trx.raw(
-        `SELECT to_char(d.day, 'YYYY-MM-DD') AS day
-         FROM unnest(?::date[], ?::timestamptz[], ?::timestamptz[]) AS d(day, lo, hi)
-         JOIN analytics_daily r ON r.tenant_id = ?::uuid AND r.day = d.day AND r.time_zone = ? AND r.day_start = d.lo AND r.day_end = d.hi
-         WHERE NOT EXISTS (SELECT 1 FROM analytics_dirty_days m WHERE m.tenant_id = ?::uuid AND m.day = d.day)`,
-        [whole.map((d) => d.day), whole.map((d) => d.lo.toISOString()), whole.map((d) => d.hi.toISOString()), tenantId, timeZone, tenantId],
+        `SELECT to_char(r.day, 'YYYY-MM-DD') AS day, extract(epoch FROM r.day_start) * 1000 AS lo, extract(epoch FROM r.day_end) * 1000 AS hi
+         FROM analytics_daily r
+         WHERE r.tenant_id = ?::uuid AND r.day >= ?::date AND r.day <= ?::date AND r.time_zone = ?
+           AND NOT EXISTS (SELECT 1 FROM analytics_dirty_days m WHERE m.tenant_id = ?::uuid AND m.day = r.day)`,
+        [tenantId, whole[0]!.day, whole[whole.length - 1]!.day, timeZone, tenantId],
       );
-      for (const row of result.rows as { day: string }[]) rolled.add(row.day);
+      const bounds = new Map((result.rows as { day: string; lo: string; hi: string }[]).map((r) => [r.day, r]));
+      for (const d of whole) {
+        const r = bounds.get(d.day);
+        if (r && Number(r.lo) === d.lo.getTime() && Number(r.hi) === d.hi.getTime()) rolled.add(d.day);
+      }
     }
     return { rolled: [...rolled], raw: days.filter((d) => !rolled.has(d.day)) };
   }
@@ -375,12 +397,18 @@ export class AnalyticsRepository {
                         sum((m->>'promptTokens')::bigint) AS prompt_tokens, sum((m->>'completionTokens')::bigint) AS completion_tokens
                  FROM per_day, jsonb_array_elements(per_day.models) m GROUP BY 1, 2) g
          ),
+         -- Rolled days: popcount of the OR of their visitor bitmaps. Raw slices: their visitors not already in it.
+         vbits AS MATERIALIZED (
+           SELECT b.chunk, bit_or(b.bits) AS bits FROM analytics_daily_visitor_bits b
+           WHERE b.tenant_id = ?::uuid AND b.day = ANY(?::date[]) GROUP BY b.chunk
+         ),
+         raw_visitors AS (SELECT DISTINCT hashtextextended(visitor_id, 0) AS h FROM raw WHERE visitor_id IS NOT NULL),
          visitors AS (
-           SELECT count(*)::int AS visitors FROM (
-             SELECT v.visitor_hash FROM analytics_daily_visitors v WHERE v.tenant_id = ?::uuid AND v.day = ANY(?::date[])
-             UNION
-             SELECT hashtextextended(visitor_id, 0) FROM raw WHERE visitor_id IS NOT NULL
-           ) u
+           SELECT (SELECT coalesce(sum(bit_count(bits)), 0) FROM vbits)::int
+                + (SELECT count(*) FROM raw_visitors r
+                   LEFT JOIN analytics_visitor_ids v ON v.tenant_id = ?::uuid AND v.visitor_hash = r.h
+                   LEFT JOIN vbits ON vbits.chunk = v.seq / ${BITS_PER_CHUNK}
+                   WHERE vbits.bits IS NULL OR get_bit(vbits.bits, v.seq % ${BITS_PER_CHUNK}) = 0)::int AS visitors
          ),
          p95 AS (
            SELECT response_ms FROM analytics_events
@@ -396,7 +424,7 @@ export class AnalyticsRepository {
          FROM sums, visitors, models, today`,
         [
           ...planBindings(tenantId, plan),
-          tenantId, plan.rolled,
+          tenantId, plan.rolled, tenantId,
           tenantId, range.from.toISOString(), range.to.toISOString(),
           tenantId, today.lo.toISOString(), today.hi.toISOString(),
         ],

@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import type { Database } from '../db/database.ts';
 import type { AnalyticsRecorder } from './analytics.recorder.ts';
 import { AnalyticsRepository, type Counters, type DaySlice } from './analytics.repository.ts';
@@ -6,6 +5,9 @@ import { dayStartIso, isoInZone, localDay, type ResolvedRange } from './analytic
 import type { AnalyticsMetrics, AnalyticsPoint, AnalyticsSummary, AnalyticsTimeseries } from './analytics.schema.ts';
 import type { Rating } from './events.schema.ts';
 import { estimateCostUsd } from './model-pricing.ts';
+import { ZoneClock } from './zone-clock.ts';
+
+const HOUR_MS = 3_600_000;
 
 export interface AnalyticsServiceOptions {
   db: Database;
@@ -107,10 +109,13 @@ export class AnalyticsService {
       }
     } else {
       // Local hours; an hour is an absolute hour, so the fall-back day has 25 points and spring-forward 23.
-      const start = DateTime.fromJSDate(range.from, { zone: range.timeZone }).startOf('hour');
-      const rows = new Map((await this.repository.perHour(tenantId, range, start.toJSDate())).map((r) => [r.bucket, r]));
-      for (let i = 0, at = start; at.toMillis() < range.to.getTime(); i++, at = start.plus({ hours: i })) {
-        points.push({ at: at.toISO({ suppressMilliseconds: true })!, ...deriveMetrics(rows.get(i) ?? EMPTY_COUNTERS) });
+      const zone = ZoneClock.of(range.timeZone);
+      const from = range.from.getTime() - (range.from.getTime() % 1000);
+      const wall = zone.wall(from);
+      const start = from - (wall % HOUR_MS);
+      const rows = new Map((await this.repository.perHour(tenantId, range, new Date(start))).map((r) => [r.bucket, r]));
+      for (let i = 0, at = start; at < range.to.getTime(); i++, at = start + i * HOUR_MS) {
+        points.push({ at: zone.iso(at), ...deriveMetrics(rows.get(i) ?? EMPTY_COUNTERS) });
       }
     }
     return { from: isoInZone(range.from, range.timeZone), to: isoInZone(range.to, range.timeZone), timeZone: range.timeZone, interval, points };

@@ -26,6 +26,8 @@ export const C = {
 };
 
 type Draft = Omit<AnalyticsEvent, 'tenantId' | 'occurredAt'> & Record<string, unknown>;
+/** An event of any type before the test assigns its tenant. */
+export type EventDraft = AnalyticsEvent extends infer E ? (E extends AnalyticsEvent ? Omit<E, 'tenantId'> : never) : never;
 
 function at(iso: string, drafts: Draft[]) {
   return drafts.map((d) => ({ ...d, occurredAt: new Date(iso) }));
@@ -36,7 +38,7 @@ const answered = (conversationId: string, visitorId: string, responseMs: number,
 });
 
 /** New York, first phase (recorded, then rolled up). */
-export const newYorkEvents = (): Omit<AnalyticsEvent, 'tenantId'>[] =>
+export const newYorkEvents = (): EventDraft[] =>
   [
     // Outside every range below: 19:00 EDT on 10-30.
     ...at('2026-10-30T23:00:00Z', [{ type: 'visitor.seen', visitorId: 'v9' }, { type: 'conversation.started', conversationId: C.c9, visitorId: 'v9' }]),
@@ -93,13 +95,13 @@ export const newYorkEvents = (): Omit<AnalyticsEvent, 'tenantId'>[] =>
     ...at('2026-11-02T20:00:00Z', [{ type: 'conversation.rated', conversationId: C.c4, visitorId: 'v3', rating: 'up' }]),
     // Outside: 00:00 EST on 11-04.
     ...at('2026-11-04T05:00:00Z', [{ type: 'visitor.seen', visitorId: 'v9' }, { type: 'conversation.started', conversationId: C.c9, visitorId: 'v9' }]),
-  ] as Omit<AnalyticsEvent, 'tenantId'>[];
+  ] as EventDraft[];
 
 /** New York, second phase (after the first rollup): the shopper of c1 changes their mind on 11-02, 00:00 EST. */
-export const newYorkLateRerating = (): Omit<AnalyticsEvent, 'tenantId'>[] =>
-  at('2026-11-02T05:00:00Z', [{ type: 'conversation.rated', conversationId: C.c1, visitorId: 'v1', rating: 'down' }]) as Omit<AnalyticsEvent, 'tenantId'>[];
+export const newYorkLateRerating = (): EventDraft[] =>
+  at('2026-11-02T05:00:00Z', [{ type: 'conversation.rated', conversationId: C.c1, visitorId: 'v1', rating: 'down' }]) as EventDraft[];
 
-export const berlinEvents = (): Omit<AnalyticsEvent, 'tenantId'>[] =>
+export const berlinEvents = (): EventDraft[] =>
   [
     // 10-24, 23:30 CEST
     ...at('2026-10-24T21:30:00Z', [
@@ -130,7 +132,7 @@ export const berlinEvents = (): Omit<AnalyticsEvent, 'tenantId'>[] =>
       { type: 'handoff.requested', conversationId: C.d3, visitorId: 'w3' },
       { type: 'booking.cancelled' },
     ]),
-  ] as Omit<AnalyticsEvent, 'tenantId'>[];
+  ] as EventDraft[];
 
 const zero = {
   visitors: 0, conversations: 0, messages: 0, shopperMessages: 0, assistantMessages: 0, promptTokens: 0, completionTokens: 0, tokens: 0,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsEvent } from '../../../core/analytics/events.schema.ts';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
 import { createMerchant, type TestMerchant } from '../../helpers/merchant.ts';
-import { berlinEvents, C, newYorkDays, newYorkEvents, newYorkLateRerating, newYorkTotals } from './fixture.ts';
+import { berlinEvents, C, type EventDraft, newYorkDays, newYorkEvents, newYorkLateRerating, newYorkTotals } from './fixture.ts';
 
 /** The merchant analytics API through the real application: shapes, CSV, validation, isolation, /metrics. */
 describe('analytics HTTP API', () => {
@@ -17,7 +17,7 @@ describe('analytics HTTP API', () => {
     expect(res.status, await res.clone().text()).toBe(200);
     return res.json() as Promise<Record<string, unknown>>;
   };
-  const record = (tenantId: string, events: Omit<AnalyticsEvent, 'tenantId'>[]) => {
+  const record = (tenantId: string, events: EventDraft[]) => {
     for (const e of events) app.application.analytics.recorder.record({ ...e, tenantId } as AnalyticsEvent);
   };
 

@@ -11,6 +11,7 @@ import {
   berlinDays,
   berlinEvents,
   berlinTotals,
+  type EventDraft,
   newYorkDays,
   newYorkEvents,
   newYorkIsoRange,
@@ -36,7 +37,7 @@ describe('analytics metrics', () => {
   };
   const nyRange = (from: string, to: string) => range('America/New_York', { from, to });
   const berlinRange = (from: string, to: string) => range('Europe/Berlin', { from, to });
-  const record = (tenantId: string, events: Omit<AnalyticsEvent, 'tenantId'>[]) => {
+  const record = (tenantId: string, events: EventDraft[]) => {
     for (const e of events) analytics.recorder.record({ ...e, tenantId } as AnalyticsEvent);
   };
   const summaryMetrics = async (tenantId: string, r: ResolvedRange) => {
@@ -149,7 +150,7 @@ describe('analytics metrics', () => {
     expect(await summaryMetrics(ny, nyRange('2026-10-24', '2026-10-26'))).toMatchObject(empty);
     expect(await summaryMetrics(berlin, berlinRange('2026-10-31', '2026-11-03'))).toMatchObject(empty);
     // The second wall: without any tenant filter, row-level security shows each tenant only its rows.
-    for (const table of ['analytics_events', 'analytics_daily', 'analytics_daily_visitors', 'analytics_dirty_days']) {
+    for (const table of ['analytics_events', 'analytics_daily', 'analytics_daily_visitor_bits', 'analytics_visitor_ids', 'analytics_dirty_days']) {
       const tenants = await t.db.tenant(berlin, (trx) => trx(table).distinct('tenant_id'));
       expect(tenants.map((r: { tenant_id: string }) => r.tenant_id).filter((id: string) => id !== berlin)).toEqual([]);
     }
@@ -158,7 +159,8 @@ describe('analytics metrics', () => {
   it('gives the same rollups and numbers when the rollups are rerun over the same period', async () => {
     const snapshot = async () => ({
       daily: await t.db.tenant(ny, (trx) => trx('analytics_daily').select(trx.raw('*')).orderBy('day')),
-      visitors: await t.db.tenant(ny, (trx) => trx('analytics_daily_visitors').orderBy(['day', 'visitor_hash'])),
+      visitors: await t.db.tenant(ny, (trx) => trx('analytics_daily_visitor_bits').orderBy(['day', 'chunk'])),
+      ids: await t.db.tenant(ny, (trx) => trx('analytics_visitor_ids').orderBy('seq')),
     });
     const strip = (s: Awaited<ReturnType<typeof snapshot>>) => ({ ...s, daily: s.daily.map(({ computed_at: _c, ...rest }: Record<string, unknown>) => rest) });
     const first = strip(await snapshot());
