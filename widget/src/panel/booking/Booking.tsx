@@ -107,9 +107,7 @@ export function BookingView(props: { ctx: PanelCtx; flow: BookingFlow; onExit: (
   // a memo: `on` re-runs whenever the state signal changes (every keystroke in the form), and
   // only a different step may take the focus away from the field being typed in.
   const step = createMemo(() => s()?.step);
-  createEffect(
-    on(step, () => queueMicrotask(() => heading?.focus())),
-  );
+  createEffect(on(step, () => queueMicrotask(() => heading?.focus())));
 
   const Heading = (p: { children: JSX.Element }) => (
     <h3 tabindex="-1" ref={(el) => (heading = el)}>
