@@ -38,6 +38,11 @@ export interface HttpAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Secrets that travel in URLs (manage links, the event stream's ?token=) never reach the log. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/manage\/[^/?#]+/g, '/manage/[redacted]').replace(/([?&](?:token|access_token|code|key)=)[^&#]*/gi, '$1[redacted]');
+}
+
 function healthRoutes(options: HttpAppOptions): RouteDef[] {
   const status = z.object({ status: z.string() }).meta({ id: 'HealthStatus' });
   return [
@@ -85,7 +90,13 @@ export function createHttpApp(options: HttpAppOptions): Express {
         return id;
       },
       // Tokens and cookies never reach the log.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.query.token'],
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', 'req.query.token'],
+      serializers: {
+        req: (req: { url?: string }) => {
+          if (req.url) req.url = redactUrl(req.url);
+          return req;
+        },
+      },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),

@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { redactUrl } from '../../../core/http/app.ts';
+
+describe('URLs in the request log', () => {
+  it('hide manage-link tokens and token query parameters', () => {
+    expect(redactUrl('/manage/eyJhbGciOi.abc.def/cancel?x=1')).toBe('/manage/[redacted]/cancel?x=1');
+    expect(redactUrl('/widget/v1/conversations/1/events?token=secret&lastEventId=4')).toBe('/widget/v1/conversations/1/events?token=[redacted]&lastEventId=4');
+    expect(redactUrl('/plugins/shopify/auth/callback?code=abc&shop=x')).toBe('/plugins/shopify/auth/callback?code=[redacted]&shop=x');
+    expect(redactUrl('/api/v1/bots?limit=5')).toBe('/api/v1/bots?limit=5');
+  });
+});
