@@ -45,6 +45,11 @@ export function widgetConfig(options: WidgetBuildOptions = {}): InlineConfig {
     root: widgetRoot,
     publicDir: false,
     logLevel,
+    // The same bundle whatever NODE_ENV the caller has: under vitest ("test") Vite would resolve
+    // Solid's development build, so tests (and dist/widget built by them) would not be what ships.
+    mode: 'production',
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    resolve: { conditions: ['module', 'browser', 'production'] },
     // Events bound per element, not delegated to `document`: a host page that stops propagation
     // on body, or a closed shadow root, cannot break our buttons.
     plugins: [solid({ solid: { delegateEvents: false } }), loaderBuild(outDir, logLevel)],
@@ -61,11 +66,17 @@ export function widgetConfig(options: WidgetBuildOptions = {}): InlineConfig {
 }
 
 /** After the panel is written: build widget.js with the panel's file name, then build-info.json. */
-function loaderBuild(outDir: string, logLevel: InlineConfig['logLevel']): Plugin {
+function loaderBuild(configuredOutDir: string, logLevel: InlineConfig['logLevel']): Plugin {
   const info: WidgetBuildInfo = { loader: 'widget.js', panel: '', files: [] };
+  // Where the panel really went (`vite build --outDir x` overrides the config): the loader and
+  // build-info.json belong next to it.
+  let outDir = configuredOutDir;
   return {
     name: 'concierge-widget-loader',
     apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
     generateBundle(_options, bundle) {
       for (const file of Object.values(bundle)) {
         info.files.push(file.fileName);
