@@ -99,9 +99,12 @@ export class ChatRepository {
    * numbers (its row lock orders concurrent writers, so commit order = sequence order), the rows
    * go into the log, and each is announced with NOTIFY, delivered when the transaction commits.
    */
-  async appendEvents(trx: Tx, tenantId: string, conversationId: string, events: NewEvent[]): Promise<StoredEvent[]> {
+  async appendEvents(trx: Tx, tenantId: string, conversationId: string, events: NewEvent[], options: { durable?: boolean } = {}): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     const n = events.length;
+    // Token-stream writes (deltas, typing) need not wait for the WAL flush: a database crash could
+    // lose the last few of them, never the stored messages (see docs/decisions/0004).
+    const commit = options.durable === false ? `, set_config('synchronous_commit', 'off', true) AS async_commit` : '';
     const { rows } = await trx.raw<{ rows: { seq: number; type: ChatEventType; data: unknown }[] }>(
       `WITH c AS (
          UPDATE conversations SET last_event_seq = last_event_seq + :n, updated_at = now()
@@ -115,7 +118,7 @@ export class ChatRepository {
          SELECT :tenantId, :conversationId, c.last_event_seq - :n + e.ord, e.type, e.data FROM c, e
          RETURNING seq, type, data
        )
-       SELECT seq, type, data, pg_notify(:channel, :prefix || seq || ':' || type) AS notified FROM ins`,
+       SELECT seq, type, data, pg_notify(:channel, :prefix || seq || ':' || type) AS notified${commit} FROM ins`,
       {
         n,
         tenantId,
@@ -126,6 +129,16 @@ export class ChatRepository {
       },
     );
     return rows.map((r) => ({ tenantId, conversationId, seq: Number(r.seq), type: r.type, data: r.data })).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Shopper messages in the conversation within the last `seconds` (the per-visitor rate limit). */
+  async recentUserMessages(trx: Tx, tenantId: string, conversationId: string, seconds: number): Promise<number> {
+    const row = await trx('chat_messages')
+      .where({ tenant_id: tenantId, conversation_id: conversationId, role: 'user' })
+      .andWhere('created_at', '>', trx.raw(`now() - make_interval(secs => ?)`, [seconds]))
+      .count<{ count: number }[]>('* as count')
+      .first();
+    return Number(row?.count ?? 0);
   }
 
   /** Events after `afterSeq`, in order (replay and catch-up), at most `limit`. */
@@ -223,50 +236,76 @@ export class ChatRepository {
 
   // ---------------------------------------------------------------- messages
 
-  /** A shopper's message; with a repeated clientMessageId returns the first one (`duplicate`). */
+  /**
+   * A shopper's message, and the conversation row it counts in (locked from here to commit; a
+   * closed conversation reopens). A repeated clientMessageId returns the first message (`duplicate`);
+   * undefined when the conversation does not exist (in this tenant).
+   */
   async insertUserMessage(
     trx: Tx,
     tenantId: string,
     conversationId: string,
     input: { text: string; clientMessageId?: string | undefined },
-  ): Promise<{ message: MessageRow; duplicate: boolean }> {
-    if (input.clientMessageId) {
-      const existing = await trx<MessageRow>('chat_messages')
-        .where({ tenant_id: tenantId, conversation_id: conversationId, client_message_id: input.clientMessageId })
-        .first();
-      if (existing) return { message: existing, duplicate: true };
+  ): Promise<{ message: MessageRow; duplicate: boolean; conversation: ConversationRow } | undefined> {
+    let message: MessageRow | undefined;
+    try {
+      message = await this.insertMessage(trx, tenantId, conversationId, { role: 'user', text: input.text, clientMessageId: input.clientMessageId });
+    } catch (error) {
+      // The conversation is not there (foreign key): nothing to post to.
+      if ((error as { code?: string }).code === '23503') return undefined;
+      throw error;
     }
-    const message = await this.insertMessage(trx, tenantId, conversationId, { role: 'user', text: input.text, clientMessageId: input.clientMessageId });
-    return { message, duplicate: false };
+    if (!message) {
+      const existing = await trx<MessageRow>('chat_messages')
+        .where({ tenant_id: tenantId, conversation_id: conversationId, client_message_id: input.clientMessageId! })
+        .first();
+      const conversation = await this.getConversation(tenantId, conversationId, trx);
+      return existing && conversation ? { message: existing, duplicate: true, conversation } : undefined;
+    }
+    const conversation = await this.countMessage(trx, tenantId, conversationId, { preview: input.text, reopen: true });
+    return conversation ? { message, duplicate: false, conversation } : undefined;
   }
 
+  /**
+   * Inserts a message row; with a clientMessageId already used in this conversation, nothing is
+   * inserted and undefined comes back. Does not touch the conversation (see `countMessage`).
+   */
   async insertMessage(
     trx: Tx,
     tenantId: string,
     conversationId: string,
     input: { id?: string; role: MessageRole; text: string; status?: 'streaming' | 'complete'; clientMessageId?: string | undefined; authorUserId?: string | null },
-  ): Promise<MessageRow> {
-    const [row] = await trx('chat_messages')
-      .insert({
-        tenant_id: tenantId,
-        ...(input.id ? { id: input.id } : {}),
-        conversation_id: conversationId,
-        role: input.role,
-        text: input.text,
-        status: input.status ?? 'complete',
-        client_message_id: input.clientMessageId ?? null,
-        author_user_id: input.authorUserId ?? null,
-        completed_at: input.status === 'streaming' ? null : trx.fn.now(),
-      })
-      .returning('*');
-    await trx('conversations')
+  ): Promise<MessageRow | undefined> {
+    const query = trx('chat_messages').insert({
+      tenant_id: tenantId,
+      ...(input.id ? { id: input.id } : {}),
+      conversation_id: conversationId,
+      role: input.role,
+      text: input.text,
+      status: input.status ?? 'complete',
+      client_message_id: input.clientMessageId ?? null,
+      author_user_id: input.authorUserId ?? null,
+      completed_at: input.status === 'streaming' ? null : trx.fn.now(),
+    });
+    const rows = input.clientMessageId
+      ? await query.onConflict(trx.raw('(tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL')).ignore().returning('*')
+      : await query.returning('*');
+    return rows[0] as MessageRow | undefined;
+  }
+
+  /** One more message in the conversation: count, preview, activity time; `reopen` turns closed into open. Locks the row. */
+  async countMessage(trx: Tx, tenantId: string, conversationId: string, input: { preview?: string; reopen?: boolean } = {}): Promise<ConversationRow | undefined> {
+    const [row] = await trx('conversations')
       .where({ tenant_id: tenantId, id: conversationId })
       .update({
         message_count: trx.raw('message_count + 1'),
         last_message_at: trx.fn.now(),
-        ...(input.text ? { last_message_preview: preview(input.text) } : {}),
-      });
-    return row as MessageRow;
+        updated_at: trx.fn.now(),
+        ...(input.preview ? { last_message_preview: preview(input.preview) } : {}),
+        ...(input.reopen ? { status: trx.raw(`CASE WHEN status = 'closed' THEN 'open' ELSE status END`) } : {}),
+      })
+      .returning('*');
+    return row as ConversationRow | undefined;
   }
 
   async appendMessageText(trx: Tx, tenantId: string, messageId: string, delta: string): Promise<void> {
@@ -307,11 +346,8 @@ export class ChatRepository {
         error_code: result.errorCode ?? null,
         completed_at: trx.fn.now(),
       });
-    if (result.text) {
-      await trx('conversations')
-        .where({ tenant_id: tenantId, id: conversationId })
-        .update({ last_message_preview: preview(result.text), last_message_at: trx.fn.now() });
-    }
+    // The assistant's message counts once it is complete (nothing on the path to its first token).
+    await this.countMessage(trx, tenantId, conversationId, { preview: result.text || undefined });
   }
 
   /** The newest `limit` messages, oldest first (the model's context). */

@@ -157,10 +157,15 @@ export class ChatService {
    * One transaction that may append stream events; after it commits, the events go straight to
    * this instance's subscribers (the NOTIFY sent by the same commit reaches the others).
    */
-  async commit<T>(tenantId: string, conversationId: string, work: (trx: Tx) => Promise<{ value: T; events: NewEvent[] }>): Promise<{ value: T; events: StoredEvent[] }> {
+  async commit<T>(
+    tenantId: string,
+    conversationId: string,
+    work: (trx: Tx) => Promise<{ value: T; events: NewEvent[] }>,
+    options: { durable?: boolean } = {},
+  ): Promise<{ value: T; events: StoredEvent[] }> {
     const { value, stored } = await this.deps.repository.tenant(tenantId, async (trx) => {
       const out = await work(trx);
-      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events);
+      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, options);
       return { value: out.value, stored };
     });
     if (stored.length > 0) this.deps.hub.publish(stored);
@@ -245,26 +250,29 @@ export class ChatService {
   async postMessage(claims: VisitorClaims, conversationId: string, input: PostMessageRequest, ip: string | undefined): Promise<{ messageId: string }> {
     this.ownConversation(claims, conversationId);
     const { tenantId } = claims;
-    await Promise.all([
-      this.limit(`chat-message:visitor:${tenantId}:${claims.visitorId}`, this.limits.messagesPerVisitorPerMinute),
-      ip ? this.limit(`chat-message:ip:${hashIp(ip)}`, this.limits.messagesPerIpPerMinute) : Promise.resolve(),
-    ]);
     const entry = await this.deps.bots.find(tenantId, claims.botId);
     if (!entry) throw problems.notFound('This assistant no longer exists.');
     const now = this.clock();
+    // Per address in the shared counters, before the message's transaction starts (a transaction
+    // waiting for a second pooled connection could deadlock the pool under load); per visitor from
+    // the conversation's own recent messages, inside it.
+    if (ip) await this.limit(`chat-message:ip:${hashIp(ip)}`, this.limits.messagesPerIpPerMinute);
 
     interface Stored {
       message: MessageRow;
       answer?: { conversation: ConversationRow; history: MessageRow[]; llmState: TenantLlmState } | undefined;
     }
     const { value } = await this.commit<Stored>(tenantId, conversationId, async (trx) => {
-      const conversation = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
-      if (!conversation) throw problems.notFound('No such conversation.');
-      const { message, duplicate } = await this.deps.repository.insertUserMessage(trx, tenantId, conversationId, {
+      if ((await this.deps.repository.recentUserMessages(trx, tenantId, conversationId, 60)) >= this.limits.messagesPerVisitorPerMinute) {
+        throw problems.tooManyRequests('Too many messages; wait a moment.', 60);
+      }
+      const stored = await this.deps.repository.insertUserMessage(trx, tenantId, conversationId, {
         text: input.text,
         clientMessageId: input.clientMessageId,
       });
-      if (duplicate) return { value: { message, answer: undefined }, events: [] };
+      if (!stored) throw problems.notFound('No such conversation.');
+      const { message, duplicate, conversation } = stored;
+      if (duplicate) return { value: { message }, events: [] };
       const events: NewEvent[] = [
         {
           type: 'message.created',
@@ -276,19 +284,14 @@ export class ChatService {
             ...(message.client_message_id ? { clientMessageId: message.client_message_id } : {}),
           },
         },
+        conversationUpdated(conversation),
       ];
-      let current = conversation;
-      if (conversation.status === 'closed') {
-        current = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, { status: 'open' }))!;
-      }
-      current = { ...current, message_count: current.message_count + 1, last_message_preview: message.text.slice(0, 140) };
-      events.push(conversationUpdated(current));
       // While a person has taken over, the bot stays quiet.
-      if (current.status === 'with_agent') return { value: { message, answer: undefined }, events };
+      if (conversation.status === 'with_agent') return { value: { message }, events };
       events.push({ type: 'typing', data: { role: 'assistant', active: true } });
       const history = await this.deps.repository.recentMessages(trx, tenantId, conversationId, this.deps.turn?.maxMessages ?? 10);
       const llmState: TenantLlmState = await this.deps.settings.state(trx, tenantId, now);
-      return { value: { message, answer: { conversation: current, history, llmState } }, events };
+      return { value: { message, answer: { conversation, history, llmState } }, events };
     });
 
     const { message, answer } = value;
@@ -484,12 +487,13 @@ export class ChatService {
     const name = await this.agentName(tenantId, agent.userId);
     const { value } = await this.commit(tenantId, conversationId, async (trx) => {
       const taken = await this.takeOverIn(trx, tenantId, conversationId, agent, name);
-      const message = await this.deps.repository.insertMessage(trx, tenantId, conversationId, { role: 'agent', text, authorUserId: agent.userId });
+      const message = (await this.deps.repository.insertMessage(trx, tenantId, conversationId, { role: 'agent', text, authorUserId: agent.userId }))!;
+      const counted = (await this.deps.repository.countMessage(trx, tenantId, conversationId, { preview: text }))!;
       const events: NewEvent[] = [
         ...taken.events.filter((e) => e.type !== 'conversation.updated'),
         { type: 'message.created', data: { messageId: message.id, role: 'agent', text: message.text, createdAt: iso(message.created_at) } },
         { type: 'typing', data: { role: 'agent', active: false } },
-        conversationUpdated({ ...taken.value.conversation, message_count: taken.value.conversation.message_count + 1, last_message_preview: text.slice(0, 140) }),
+        conversationUpdated(counted),
       ];
       return { value: { message, taken: taken.value }, events };
     });

@@ -42,7 +42,12 @@ export interface TurnInput {
   receivedAt: Date;
 }
 
-type Commit = <T>(tenantId: string, conversationId: string, work: (trx: Tx) => Promise<{ value: T; events: NewEvent[] }>) => Promise<{ value: T; events: StoredEvent[] }>;
+type Commit = <T>(
+  tenantId: string,
+  conversationId: string,
+  work: (trx: Tx) => Promise<{ value: T; events: NewEvent[] }>,
+  options?: { durable?: boolean },
+) => Promise<{ value: T; events: StoredEvent[] }>;
 
 export interface TurnDeps {
   commit: Commit;
@@ -103,14 +108,14 @@ class AssistantWriter {
     await this.deps.commit(this.tenantId, this.conversationId, async (trx) => {
       const events: NewEvent[] = [];
       if (!this.created) {
-        const row = await repository.insertMessage(trx, this.tenantId, this.conversationId, { id: this.messageId, role: 'assistant', text: chunk, status: 'streaming' });
+        const row = (await repository.insertMessage(trx, this.tenantId, this.conversationId, { id: this.messageId, role: 'assistant', text: chunk, status: 'streaming' }))!;
         events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(row.created_at) } });
       } else {
         await repository.appendMessageText(trx, this.tenantId, this.messageId, chunk);
       }
       events.push({ type: 'message.delta', data: { messageId: this.messageId, role: 'assistant', delta: chunk } });
       return { value: undefined, events };
-    });
+    }, { durable: false });
     this.created = true;
   }
 
@@ -127,7 +132,7 @@ class AssistantWriter {
     await this.deps.commit(this.tenantId, this.conversationId, async (trx) => {
       const events: NewEvent[] = [];
       if (!this.created) {
-        const row = await repository.insertMessage(trx, this.tenantId, this.conversationId, { id: this.messageId, role: 'assistant', text: '', status: 'streaming' });
+        const row = (await repository.insertMessage(trx, this.tenantId, this.conversationId, { id: this.messageId, role: 'assistant', text: '', status: 'streaming' }))!;
         events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(row.created_at) } });
       }
       await repository.completeMessage(trx, this.tenantId, this.conversationId, this.messageId, result);

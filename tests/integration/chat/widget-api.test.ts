@@ -167,3 +167,40 @@ describe('widget API (offline model)', () => {
     expect(history.items.filter((m) => m.role === 'assistant')).toHaveLength(1);
   });
 });
+
+describe('widget API rate limits', () => {
+  let app: TestApp;
+  let store: TestStore;
+
+  beforeAll(async () => {
+    app = await startTestApp({}, { chat: { limits: { messagesPerVisitorPerMinute: 2, messagesPerIpPerMinute: 4 } } });
+    store = await createStore(app.application);
+  });
+  afterAll(() => app.stop());
+
+  const post = (widget: WidgetClient, text: string) =>
+    fetch(`${app.url}/widget/v1/conversations/${widget.session.conversationId}/messages`, { method: 'POST', headers: widget.headers(), body: JSON.stringify({ text }) });
+
+  it('answers 429 with Retry-After past the per-visitor and per-address limits, and stores nothing more', async () => {
+    const first = new WidgetClient(app.url);
+    await first.start(store.botKey);
+    expect((await post(first, 'one')).status).toBe(202);
+    expect((await post(first, 'two')).status).toBe(202);
+    const limited = await post(first, 'three');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('access-control-allow-origin')).toBe(STORE_ORIGIN);
+
+    // Another visitor behind the same address: every attempt counted for the address, one is left.
+    const second = new WidgetClient(app.url);
+    await second.start(store.botKey);
+    expect((await post(second, 'hello')).status).toBe(202);
+    expect((await post(second, 'again')).status).toBe(429);
+
+    await app.application.chat.service.turns.idle();
+    const history = ListMessagesResponseSchema.parse(
+      await (await fetch(`${app.url}/widget/v1/conversations/${first.session.conversationId}/messages`, { headers: first.headers() })).json(),
+    );
+    expect(history.items.filter((m) => m.role === 'user').map((m) => m.text)).toEqual(['one', 'two']);
+  });
+});
