@@ -59,7 +59,9 @@ describe('the demo store page', () => {
     await expect.poll(() => page.locator(w('.cc-log .cc-dots')).count()).toBe(0);
     expect(await focusedInWidget(page)).toBe('#cc-input');
 
-    // The browser saw exactly the server's log of this conversation, nothing more, nothing less.
+    // The browser saw exactly the server's log of this conversation, nothing more, nothing less
+    // (once the turn's last event, typing off, is in).
+    await expect.poll(() => stream.events.some((e) => e.event === 'typing' && e.data.active === false)).toBe(true);
     const server = await serverWidgetEvents(rig, stream.conversationId());
     expect(stream.events.map((e) => `${e.id} ${e.event}`), describeStream(stream)).toEqual(server.map((e) => `${e.seq} ${e.type}`));
     expect(watch.errors).toEqual([]);
