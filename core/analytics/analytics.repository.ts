@@ -150,7 +150,7 @@ function toCounters(row: Record<string, unknown>): Counters {
 
 /**
  * The raw events of the days that cannot use their rollup, and one row per day with data: rolled
- * days from analytics_daily, the others aggregated from raw events. Bindings: rolledBindings().
+ * days from analytics_daily, the others aggregated from raw events. Bindings: planBindings().
  */
 const RANGE_CTES = `
   raw AS MATERIALIZED (
@@ -183,7 +183,7 @@ function planBindings(tenantId: string, plan: Plan): Knex.RawBinding[] {
 /**
  * Per transaction: no JIT (these statements are short, but their row estimates for the raw part
  * are pessimistic, and PostgreSQL then spends seconds compiling them: measured 7.6 s of 8.8 s in
- * bench/analytics), and enough memory to hash a range's visitor set instead of sorting it on disk.
+ * bench/analytics), and room to aggregate the raw part (distinct visitors, percentiles) in memory.
  */
 async function tune(trx: Tx): Promise<void> {
   await trx.raw(`SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`);
@@ -216,6 +216,8 @@ export class AnalyticsRepository {
       await trx('analytics_events').insert(rows);
       const rated = [...new Set(events.filter((e) => e.type === 'conversation.rated').map((e) => e.conversationId!))];
       // The tenant's zone is read in this same transaction, so the marked days match the events'.
+      // DO UPDATE, not DO NOTHING: it waits for a rollup that holds the marker, and re-marks the day
+      // after that rollup deleted it; DO NOTHING would see the marker and leave our events unrolled.
       // Sorted, so two writers marking the same days lock them in the same order (no deadlock).
       await trx.raw(
         `INSERT INTO analytics_dirty_days (tenant_id, day, marked_at)

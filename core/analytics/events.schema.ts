@@ -9,9 +9,15 @@ import { z } from 'zod';
 /** `data` is for small context (ids, codes), never transcripts: at most this many bytes of JSON. */
 export const MAX_EVENT_DATA_BYTES = 2048;
 
-const data = z
-  .record(z.string(), z.unknown())
-  .refine((value) => JSON.stringify(value).length <= MAX_EVENT_DATA_BYTES, `at most ${MAX_EVENT_DATA_BYTES} bytes of JSON`);
+function fitsAsJson(value: unknown): boolean {
+  try {
+    return Buffer.byteLength(JSON.stringify(value), 'utf8') <= MAX_EVENT_DATA_BYTES;
+  } catch {
+    return false; // cycles, BigInt
+  }
+}
+
+const data = z.record(z.string(), z.unknown()).refine(fitsAsJson, `at most ${MAX_EVENT_DATA_BYTES} bytes of JSON`);
 
 const base = {
   tenantId: z.uuid(),

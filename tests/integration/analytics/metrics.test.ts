@@ -8,6 +8,7 @@ import { Metrics } from '../../../core/http/metrics.ts';
 import { TenancyRepository } from '../../../core/tenancy/tenancy.repository.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import {
+  C,
   berlinDays,
   berlinEvents,
   berlinTotals,
@@ -26,6 +27,7 @@ describe('analytics metrics', () => {
   let analytics: Analytics;
   let ny: string;
   let berlin: string;
+  let tenancy: TenancyRepository;
   // 16:00 EST on 2026-11-02: "today" in New York is 11-02; 10-31 and 11-01 have ended.
   let now = new Date('2026-11-02T21:00:00Z');
 
@@ -52,7 +54,7 @@ describe('analytics metrics', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const tenancy = new TenancyRepository(t.db);
+    tenancy = new TenancyRepository(t.db);
     ny = (await tenancy.createTenant({ name: 'New York store', timeZone: 'America/New_York' })).id;
     berlin = (await tenancy.createTenant({ name: 'Berlin store', timeZone: 'Europe/Berlin' })).id;
     analytics = createAnalytics({
@@ -172,6 +174,29 @@ describe('analytics metrics', () => {
     expect(await analytics.rollups.runDue()).toEqual({ tenants: 0, days: 0, skipped: 0 });
     expect(await summaryMetrics(ny, nyRange('2026-10-31', '2026-11-03'))).toEqual(summaryBefore);
     expect(summaryBefore).toEqual(newYorkTotals);
+  });
+
+  it('lets a shopper change their mind: rateConversation records, and only the latest rating counts', async () => {
+    const store = (await tenancy.createTenant({ name: 'Rated store', timeZone: 'UTC' })).id;
+    const saved = now;
+    try {
+      now = new Date('2026-11-10T10:00:00Z');
+      analytics.service.rateConversation(store, C.c1, 'v1', 'up');
+      now = new Date('2026-11-10T10:05:00Z');
+      analytics.service.rateConversation(store, C.c1, 'v1', 'down');
+      analytics.service.rateConversation(store, C.c2, 'v2', 'up', 'Quick and friendly');
+      await analytics.recorder.flush();
+      const r = range('UTC', { from: '2026-11-10', to: '2026-11-10' });
+      expect(await summaryMetrics(store, r)).toMatchObject({ visitors: 2, ratingsUp: 1, ratingsDown: 1, csat: 0.5 });
+      const rows = await t.db.tenant(store, (trx) => trx('analytics_events').select('conversation_id', 'rating', 'visitor_id', 'data').orderBy(['occurred_at', 'conversation_id']));
+      expect(rows).toEqual([
+        { conversation_id: C.c1, rating: 'up', visitor_id: 'v1', data: {} },
+        { conversation_id: C.c1, rating: 'down', visitor_id: 'v1', data: {} },
+        { conversation_id: C.c2, rating: 'up', visitor_id: 'v2', data: { comment: 'Quick and friendly' } },
+      ]);
+    } finally {
+      now = saved;
+    }
   });
 
   it('keeps the events table append-only for the application role', async () => {

@@ -35,6 +35,7 @@ describe('analytics event schema', () => {
     expect(analyticsEventSchema.safeParse({ type: 'widget.opened', tenantId, occurredAt: occurredAt.toISOString() }).success).toBe(false);
     expect(analyticsEventSchema.safeParse({ type: 'page.viewed', tenantId, occurredAt }).success).toBe(false);
     expect(analyticsEventSchema.safeParse({ type: 'widget.opened', tenantId, occurredAt, data: { note: 'x'.repeat(3000) } }).success).toBe(false);
+    expect(analyticsEventSchema.safeParse({ type: 'widget.opened', tenantId, occurredAt, data: { big: 10n } }).success).toBe(false);
     expect(analyticsEventSchema.safeParse({ type: 'widget.opened', tenantId, occurredAt, data: { page: '/products/shoes' } }).success).toBe(true);
   });
 });
