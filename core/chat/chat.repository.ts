@@ -74,6 +74,32 @@ export const CHAT_NOTIFY_CHANNEL = 'concierge_chat';
 const PREVIEW_CHARS = 140;
 const preview = (text: string) => (text.length <= PREVIEW_CHARS ? text : `${text.slice(0, PREVIEW_CHARS - 1)}…`);
 
+/** A data-modifying statement run inside `appendEvents`' statement; named bindings, unique prefixes. */
+export interface SqlFragment {
+  sql: string;
+  bindings: Record<string, unknown>;
+}
+
+export interface AppendOptions {
+  /** false: commit without waiting for the WAL flush (token-stream writes only). */
+  durable?: boolean;
+  with?: SqlFragment[];
+  /** Also count one message in the conversation (count, activity time, preview). */
+  countMessage?: { preview?: string | undefined };
+}
+
+export interface CompletedMessage {
+  text: string;
+  cards: Card[];
+  steps?: LlmMessage[] | undefined;
+  promptTokens?: number;
+  completionTokens?: number;
+  model?: string | null;
+  adapter?: string | null;
+  responseMs?: number;
+  errorCode?: string | null;
+}
+
 export interface ConversationListFilter {
   status?: ConversationStatus | undefined;
   botId?: string | undefined;
@@ -99,15 +125,33 @@ export class ChatRepository {
    * numbers (its row lock orders concurrent writers, so commit order = sequence order), the rows
    * go into the log, and each is announced with NOTIFY, delivered when the transaction commits.
    */
-  async appendEvents(trx: Tx, tenantId: string, conversationId: string, events: NewEvent[], options: { durable?: boolean } = {}): Promise<StoredEvent[]> {
+  async appendEvents(trx: Tx, tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     const n = events.length;
     // Token-stream writes (deltas, typing) need not wait for the WAL flush: a database crash could
     // lose the last few of them, never the stored messages (see docs/decisions/0004).
     const commit = options.durable === false ? `, set_config('synchronous_commit', 'off', true) AS async_commit` : '';
+    // Statements that belong with these events run in the same statement: one round trip.
+    const extra = (options.with ?? []).map((w, i) => `w${i} AS (${w.sql}),`).join('\n');
+    const counted = options.countMessage
+      ? `, message_count = message_count + 1, last_message_at = now()${options.countMessage.preview ? ', last_message_preview = :countPreview' : ''}`
+      : '';
+    const bindings: Record<string, unknown> = Object.assign(
+      {
+        n,
+        tenantId,
+        conversationId,
+        events: JSON.stringify(events),
+        channel: CHAT_NOTIFY_CHANNEL,
+        prefix: `${tenantId}:${conversationId}:`,
+        countPreview: options.countMessage?.preview ? preview(options.countMessage.preview) : null,
+      },
+      ...(options.with ?? []).map((w) => w.bindings),
+    );
     const { rows } = await trx.raw<{ rows: { seq: number; type: ChatEventType; data: unknown }[] }>(
-      `WITH c AS (
-         UPDATE conversations SET last_event_seq = last_event_seq + :n, updated_at = now()
+      `WITH ${extra}
+       c AS (
+         UPDATE conversations SET last_event_seq = last_event_seq + :n, updated_at = now()${counted}
          WHERE tenant_id = :tenantId AND id = :conversationId
          RETURNING last_event_seq
        ), e AS (
@@ -119,26 +163,60 @@ export class ChatRepository {
          RETURNING seq, type, data
        )
        SELECT seq, type, data, pg_notify(:channel, :prefix || seq || ':' || type) AS notified${commit} FROM ins`,
-      {
-        n,
-        tenantId,
-        conversationId,
-        events: JSON.stringify(events),
-        channel: CHAT_NOTIFY_CHANNEL,
-        prefix: `${tenantId}:${conversationId}:`,
-      },
+      bindings,
     );
     return rows.map((r) => ({ tenantId, conversationId, seq: Number(r.seq), type: r.type, data: r.data })).sort((a, b) => a.seq - b.seq);
   }
 
-  /** Shopper messages in the conversation within the last `seconds` (the per-visitor rate limit). */
-  async recentUserMessages(trx: Tx, tenantId: string, conversationId: string, seconds: number): Promise<number> {
-    const row = await trx('chat_messages')
-      .where({ tenant_id: tenantId, conversation_id: conversationId, role: 'user' })
-      .andWhere('created_at', '>', trx.raw(`now() - make_interval(secs => ?)`, [seconds]))
-      .count<{ count: number }[]>('* as count')
-      .first();
-    return Number(row?.count ?? 0);
+  /** The assistant's streaming message row, written with its first events (`appendEvents` `with`). */
+  insertStreamingMessageSql(tenantId: string, conversationId: string, messageId: string, text: string, createdAt: Date): SqlFragment {
+    return {
+      sql: `INSERT INTO chat_messages (tenant_id, id, conversation_id, role, text, status, created_at) VALUES (:smTenant, :smId, :smConversation, 'assistant', :smText, 'streaming', :smCreated) RETURNING 1`,
+      bindings: { smTenant: tenantId, smId: messageId, smConversation: conversationId, smText: text, smCreated: createdAt },
+    };
+  }
+
+  /** More text for a streaming message, written with its delta event. */
+  appendTextSql(tenantId: string, messageId: string, delta: string): SqlFragment {
+    return {
+      sql: `UPDATE chat_messages SET text = text || :atDelta WHERE tenant_id = :atTenant AND id = :atId RETURNING 1`,
+      bindings: { atTenant: tenantId, atId: messageId, atDelta: delta },
+    };
+  }
+
+  /** An assistant message that is complete at once (no text streamed before), written with its events. */
+  insertCompletedMessageSql(tenantId: string, conversationId: string, messageId: string, createdAt: Date, result: CompletedMessage): SqlFragment {
+    const { bindings } = this.completeMessageSql(tenantId, messageId, result);
+    return {
+      sql: `INSERT INTO chat_messages (tenant_id, id, conversation_id, role, text, cards, status, llm_steps, prompt_tokens, completion_tokens,
+              model, adapter, response_ms, error_code, created_at, completed_at)
+            VALUES (:cmTenant, :cmId, :cmConversation, 'assistant', :cmText, :cmCards::jsonb, 'complete', :cmSteps::jsonb, :cmPrompt, :cmCompletion,
+              :cmModel, :cmAdapter, :cmResponseMs, :cmError, :cmCreated, now()) RETURNING 1`,
+      bindings: { ...bindings, cmConversation: conversationId, cmCreated: createdAt },
+    };
+  }
+
+  /** The final state of an assistant message, written with `message.completed`. */
+  completeMessageSql(tenantId: string, messageId: string, result: CompletedMessage): SqlFragment {
+    return {
+      sql: `UPDATE chat_messages SET text = :cmText, cards = :cmCards::jsonb, status = 'complete', llm_steps = :cmSteps::jsonb,
+              prompt_tokens = :cmPrompt, completion_tokens = :cmCompletion, model = :cmModel, adapter = :cmAdapter,
+              response_ms = :cmResponseMs, error_code = :cmError, completed_at = now()
+            WHERE tenant_id = :cmTenant AND id = :cmId RETURNING 1`,
+      bindings: {
+        cmTenant: tenantId,
+        cmId: messageId,
+        cmText: result.text,
+        cmCards: JSON.stringify(result.cards),
+        cmSteps: result.steps && result.steps.length > 0 ? JSON.stringify(result.steps) : null,
+        cmPrompt: result.promptTokens ?? null,
+        cmCompletion: result.completionTokens ?? null,
+        cmModel: result.model ?? null,
+        cmAdapter: result.adapter ?? null,
+        cmResponseMs: result.responseMs ?? null,
+        cmError: result.errorCode ?? null,
+      },
+    };
   }
 
   /** Events after `afterSeq`, in order (replay and catch-up), at most `limit`. */
@@ -308,46 +386,32 @@ export class ChatRepository {
     return row as ConversationRow | undefined;
   }
 
-  async appendMessageText(trx: Tx, tenantId: string, messageId: string, delta: string): Promise<void> {
-    await trx('chat_messages')
-      .where({ tenant_id: tenantId, id: messageId })
-      .update({ text: trx.raw('text || ?', [delta]) });
-  }
-
-  async completeMessage(
+  /**
+   * What a turn needs, in one round trip: the newest `limit` messages (oldest first), the shopper
+   * messages of the last minute (rate limit), and the tenant's LLM settings row with this month's usage.
+   */
+  async turnContext(
     trx: Tx,
     tenantId: string,
     conversationId: string,
-    messageId: string,
-    result: {
-      text: string;
-      cards: Card[];
-      steps?: LlmMessage[] | undefined;
-      promptTokens?: number;
-      completionTokens?: number;
-      model?: string | null;
-      adapter?: string | null;
-      responseMs?: number;
-      errorCode?: string | null;
-    },
-  ): Promise<void> {
-    await trx('chat_messages')
-      .where({ tenant_id: tenantId, id: messageId })
-      .update({
-        text: result.text,
-        cards: JSON.stringify(result.cards),
-        status: 'complete',
-        llm_steps: result.steps && result.steps.length > 0 ? JSON.stringify(result.steps) : null,
-        prompt_tokens: result.promptTokens ?? null,
-        completion_tokens: result.completionTokens ?? null,
-        model: result.model ?? null,
-        adapter: result.adapter ?? null,
-        response_ms: result.responseMs ?? null,
-        error_code: result.errorCode ?? null,
-        completed_at: trx.fn.now(),
-      });
-    // The assistant's message counts once it is complete (nothing on the path to its first token).
-    await this.countMessage(trx, tenantId, conversationId, { preview: result.text || undefined });
+    options: { limit: number; month: string },
+  ): Promise<{ history: MessageRow[]; recentUserMessages: number; settings: Record<string, unknown> }> {
+    const { rows } = await trx.raw<{ rows: { history: MessageRow[] | null; recent: number; settings: Record<string, unknown> | null }[] }>(
+      `SELECT
+         (SELECT json_agg(m ORDER BY m.created_at, m.id) FROM (
+            SELECT * FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId
+            ORDER BY created_at DESC, id DESC LIMIT :limit) m) AS history,
+         (SELECT count(*) FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId
+            AND role = 'user' AND created_at > now() - interval '60 seconds') AS recent,
+         (SELECT json_build_object('api_key_encrypted', s.api_key_encrypted, 'model', s.model, 'base_url', s.base_url,
+            'monthly_token_budget', s.monthly_token_budget,
+            'used', (SELECT u.prompt_tokens + u.completion_tokens FROM llm_usage_monthly u WHERE u.tenant_id = :tenantId AND u.month = :month))
+          FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId) AS settings`,
+      { tenantId, conversationId, limit: options.limit, month: options.month },
+    );
+    const row = rows[0]!;
+    const history = (row.history ?? []).map((m) => ({ ...m, created_at: new Date(m.created_at), completed_at: m.completed_at ? new Date(m.completed_at) : null }));
+    return { history, recentUserMessages: Number(row.recent), settings: row.settings ?? {} };
   }
 
   /** The newest `limit` messages, oldest first (the model's context). */

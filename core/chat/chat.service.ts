@@ -19,10 +19,10 @@ import type {
 } from '../wire/widget.ts';
 import { originAllowed, type BotDirectory, type BotEntry } from './bot-directory.ts';
 import type { ChatAnalytics } from './chat-analytics.ts';
-import type { ChatRepository, ConversationListFilter, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
+import type { AppendOptions, ChatRepository, ConversationListFilter, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
 import type { ChatEventHub } from './event-hub.ts';
 import { chatStrings } from './i18n/strings.ts';
-import type { LlmResolver, LlmSettingsRepository, TenantLlmState } from './llm-settings.ts';
+import { LlmSettingsRepository, monthOf, type LlmResolver, type TenantLlmState } from './llm-settings.ts';
 import { TurnRunner, type TurnOptions } from './turn.ts';
 import type { ToolContext, ToolRegistry } from './tools.ts';
 import type { VisitorClaims, VisitorTokens } from './visitor-tokens.ts';
@@ -160,12 +160,12 @@ export class ChatService {
   async commit<T>(
     tenantId: string,
     conversationId: string,
-    work: (trx: Tx) => Promise<{ value: T; events: NewEvent[] }>,
+    work: (trx: Tx) => Promise<{ value: T; events: NewEvent[]; append?: AppendOptions }>,
     options: { durable?: boolean } = {},
   ): Promise<{ value: T; events: StoredEvent[] }> {
     const { value, stored } = await this.deps.repository.tenant(tenantId, async (trx) => {
       const out = await work(trx);
-      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, options);
+      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { ...options, ...out.append });
       return { value: out.value, stored };
     });
     if (stored.length > 0) this.deps.hub.publish(stored);
@@ -263,9 +263,6 @@ export class ChatService {
       answer?: { conversation: ConversationRow; history: MessageRow[]; llmState: TenantLlmState } | undefined;
     }
     const { value } = await this.commit<Stored>(tenantId, conversationId, async (trx) => {
-      if ((await this.deps.repository.recentUserMessages(trx, tenantId, conversationId, 60)) >= this.limits.messagesPerVisitorPerMinute) {
-        throw problems.tooManyRequests('Too many messages; wait a moment.', 60);
-      }
       const stored = await this.deps.repository.insertUserMessage(trx, tenantId, conversationId, {
         text: input.text,
         clientMessageId: input.clientMessageId,
@@ -286,12 +283,16 @@ export class ChatService {
         },
         conversationUpdated(conversation),
       ];
+      // One read for the limit, the model's context and the tenant's model settings.
+      const context = await this.deps.repository.turnContext(trx, tenantId, conversationId, { limit: this.deps.turn?.maxMessages ?? 10, month: monthOf(now) });
+      if (context.recentUserMessages > this.limits.messagesPerVisitorPerMinute) {
+        throw problems.tooManyRequests('Too many messages; wait a moment.', 60);
+      }
       // While a person has taken over, the bot stays quiet.
       if (conversation.status === 'with_agent') return { value: { message }, events };
       events.push({ type: 'typing', data: { role: 'assistant', active: true } });
-      const history = await this.deps.repository.recentMessages(trx, tenantId, conversationId, this.deps.turn?.maxMessages ?? 10);
-      const llmState: TenantLlmState = await this.deps.settings.state(trx, tenantId, now);
-      return { value: { message, answer: { conversation, history, llmState } }, events };
+      const llmState: TenantLlmState = LlmSettingsRepository.fromRow(context.settings);
+      return { value: { message, answer: { conversation, history: context.history, llmState } }, events };
     });
 
     const { message, answer } = value;

@@ -46,7 +46,11 @@ export class LlmSettingsRepository {
        FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId`,
       { tenantId, month: monthOf(now) },
     );
-    const row = rows[0] ?? {};
+    return LlmSettingsRepository.fromRow(rows[0] ?? {});
+  }
+
+  /** A settings row (columns of tenant_llm_settings plus `used`) as the state the resolver reads. */
+  static fromRow(row: Record<string, unknown>): TenantLlmState {
     return {
       apiKeyEncrypted: (row.api_key_encrypted as string | null) ?? null,
       model: (row.model as string | null) ?? null,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Tx } from '../db/database.ts';
 import type { Card } from '../wire/widget.ts';
 import type { BotEntry } from './bot-directory.ts';
-import type { ChatRepository, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
+import type { AppendOptions, ChatRepository, CompletedMessage, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
 import type { ChatAnalytics } from './chat-analytics.ts';
 import { buildHistory, buildSystemPrompt, instructionsBlock } from './context.ts';
 import { mergeCards } from './core-tools.ts';
@@ -30,6 +30,8 @@ export interface TurnOptions {
   maxOutputTokens?: number;
   /** The whole turn, all rounds and tools. Default 120 s. */
   turnTimeoutMs?: number;
+  /** Least time between two delta writes of one message (the first goes out at once). Default 25 ms. */
+  deltaIntervalMs?: number;
 }
 
 export interface TurnInput {
@@ -45,7 +47,7 @@ export interface TurnInput {
 type Commit = <T>(
   tenantId: string,
   conversationId: string,
-  work: (trx: Tx) => Promise<{ value: T; events: NewEvent[] }>,
+  work: (trx: Tx) => Promise<{ value: T; events: NewEvent[]; append?: AppendOptions }>,
   options?: { durable?: boolean },
 ) => Promise<{ value: T; events: StoredEvent[] }>;
 
@@ -65,8 +67,9 @@ const iso = (d: Date) => d.toISOString();
 
 /**
  * The assistant's message as it streams: created with the first text, then deltas. Writes are
- * coalesced: while one is in flight, new text gathers and goes out as one delta next, so a fast
- * model never queues hundreds of transactions.
+ * coalesced: the first text goes out at once; later text gathers while a write is in flight and
+ * for at least `intervalMs` after the previous one, then goes out as one delta. Each write is one
+ * statement (message row + events + NOTIFY).
  */
 class AssistantWriter {
   readonly messageId = randomUUID();
@@ -75,11 +78,14 @@ class AssistantWriter {
   private pending = '';
   private inflight: Promise<void> | undefined;
   private failure: unknown;
+  private lastWriteAt = 0;
+  private hurry: (() => void) | undefined;
 
   constructor(
     private readonly deps: TurnDeps,
     private readonly tenantId: string,
     private readonly conversationId: string,
+    private readonly intervalMs: number,
   ) {}
 
   delta(text: string): void {
@@ -92,8 +98,20 @@ class AssistantWriter {
   private async drain(): Promise<void> {
     try {
       while (this.pending && this.failure === undefined) {
+        const wait = this.lastWriteAt + this.intervalMs - Date.now();
+        if (wait > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            this.hurry = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.hurry = undefined;
+        }
         const chunk = this.pending;
         this.pending = '';
+        this.lastWriteAt = Date.now();
         await this.write(chunk);
       }
     } catch (error) {
@@ -105,44 +123,53 @@ class AssistantWriter {
 
   private async write(chunk: string): Promise<void> {
     const { repository } = this.deps;
-    await this.deps.commit(this.tenantId, this.conversationId, async (trx) => {
-      const events: NewEvent[] = [];
-      if (!this.created) {
-        const row = (await repository.insertMessage(trx, this.tenantId, this.conversationId, { id: this.messageId, role: 'assistant', text: chunk, status: 'streaming' }))!;
-        events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(row.created_at) } });
-      } else {
-        await repository.appendMessageText(trx, this.tenantId, this.messageId, chunk);
-      }
-      events.push({ type: 'message.delta', data: { messageId: this.messageId, role: 'assistant', delta: chunk } });
-      return { value: undefined, events };
-    }, { durable: false });
+    const first = !this.created;
+    const createdAt = new Date();
+    await this.deps.commit(
+      this.tenantId,
+      this.conversationId,
+      async () => {
+        const events: NewEvent[] = [];
+        if (first) events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } });
+        events.push({ type: 'message.delta', data: { messageId: this.messageId, role: 'assistant', delta: chunk } });
+        const statement = first
+          ? repository.insertStreamingMessageSql(this.tenantId, this.conversationId, this.messageId, chunk, createdAt)
+          : repository.appendTextSql(this.tenantId, this.messageId, chunk);
+        return { value: undefined, events, append: { with: [statement] } };
+      },
+      { durable: false },
+    );
     this.created = true;
   }
 
-  /** Waits for every delta to be written; rethrows a write failure. */
+  /** Waits for every delta to be written (at once, without the coalescing pause); rethrows a write failure. */
   async settle(): Promise<void> {
-    while (this.inflight) await this.inflight;
+    while (this.inflight) {
+      this.hurry?.();
+      await this.inflight;
+    }
     if (this.failure !== undefined) throw this.failure;
   }
 
   /** The final, authoritative text and cards (`message.completed`), and the assistant stops typing. */
-  async complete(result: Parameters<ChatRepository['completeMessage']>[4], extra: NewEvent[] = []): Promise<void> {
+  async complete(result: CompletedMessage, extra: NewEvent[] = []): Promise<void> {
     await this.settle().catch(() => undefined);
     const { repository } = this.deps;
-    await this.deps.commit(this.tenantId, this.conversationId, async (trx) => {
+    const first = !this.created;
+    const createdAt = new Date();
+    await this.deps.commit(this.tenantId, this.conversationId, async () => {
       const events: NewEvent[] = [];
-      if (!this.created) {
-        const row = (await repository.insertMessage(trx, this.tenantId, this.conversationId, { id: this.messageId, role: 'assistant', text: '', status: 'streaming' }))!;
-        events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(row.created_at) } });
-      }
-      await repository.completeMessage(trx, this.tenantId, this.conversationId, this.messageId, result);
+      if (first) events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } });
       events.push({
         type: 'message.completed',
         data: { messageId: this.messageId, role: 'assistant', text: result.text, ...(result.cards.length > 0 ? { cards: result.cards } : {}) },
       });
       events.push(...extra);
       events.push({ type: 'typing', data: { role: 'assistant', active: false } });
-      return { value: undefined, events };
+      const statement = first
+        ? repository.insertCompletedMessageSql(this.tenantId, this.conversationId, this.messageId, createdAt, result)
+        : repository.completeMessageSql(this.tenantId, this.messageId, result);
+      return { value: undefined, events, append: { with: [statement], countMessage: { preview: result.text } } };
     });
     this.created = true;
   }
@@ -209,7 +236,7 @@ export class TurnRunner {
     this.running.add(controller);
     const ctx: ToolContext = { ...input.ctx, signal: controller.signal };
     const strings = chatStrings(ctx.locale);
-    const writer = new AssistantWriter(deps, tenantId, conversationId);
+    const writer = new AssistantWriter(deps, tenantId, conversationId, options.deltaIntervalMs ?? 25);
     const now = deps.clock();
     const choice: LlmChoice = deps.llm.choose(tenantId, llmState, now);
     const usage = { promptTokens: 0, completionTokens: 0 };
