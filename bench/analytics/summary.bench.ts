@@ -78,7 +78,8 @@ async function main() {
 
     // 2 M events over the last 365 days up to now (today is a partial day), in sessions of 13
     // events a few minutes apart, one visitor each out of a pool of 120k (so some return); 30% of
-    // the events are answers (~600k response times), over three models. Loaded as the owner in bulk.
+    // the events are answers (~600k response times), over three models. Sessions are loaded in
+    // time order (as a live table fills), with up to an hour of jitter. Loaded as the owner in bulk.
     const now = new Date();
     const spanSeconds = DAYS * 86_400 - 3_600; // the last session still ends before now
     const start = new Date(now.getTime() - DAYS * 86_400_000);
@@ -105,18 +106,18 @@ async function main() {
                     'message.answered', 'message.answered', 'message.answered', 'message.answered', 'message.answered', 'message.answered',
                     'llm.error', 'handoff.requested', 'booking.made', 'booking.made', 'booking.cancelled', 'conversation.rated',
                     'visitor.seen', 'visitor.seen'])[1 + g % 40] AS type,
-             ?::timestamptz + (s.u1 * ?) * interval '1 second' + (g % 13) * interval '45 seconds' AS at,
+             ?::timestamptz + (s.t * ?) * interval '1 second' + (g % 13) * interval '45 seconds' AS at,
              md5(s.id::text)::uuid AS conversation_id,
              'v' || floor(s.u2 * 120000)::int AS visitor_id
            FROM generate_series(?::int, ?::int) g
            -- Per-session pseudo-random numbers from the session id, the same for its 13 events.
            CROSS JOIN LATERAL (
              SELECT g / 13 AS id,
-                    ('x' || substr(md5((g / 13)::text), 1, 8))::bit(32)::bigint / 4294967296.0 AS u1,
+                    least(1.0, greatest(0.0, (g / 13)::float8 / ? + (('x' || substr(md5((g / 13)::text), 1, 8))::bit(32)::bigint / 4294967296.0 - 0.5) / ?)) AS t,
                     ('x' || substr(md5((g / 13)::text), 9, 8))::bit(32)::bigint / 4294967296.0 AS u2
            ) s
          ) k`,
-        [tenantId, start.toISOString(), spanSeconds, from, to],
+        [tenantId, start.toISOString(), spanSeconds, from, to, Math.ceil(EVENTS / 13), DAYS * 24],
       );
       progress(`loading events: ${to.toLocaleString('en')} / ${EVENTS.toLocaleString('en')}  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
@@ -192,7 +193,7 @@ async function main() {
     console.log(`  summary (last 30 d)                  p50 ${fmt(month.p50)} ms  p95 ${fmt(month.p95)} ms  max ${fmt(month.max)} ms`);
     console.log(`  timeseries by day (365 points)       p50 ${fmt(timeseries.p50)} ms  p95 ${fmt(timeseries.p95)} ms  max ${fmt(timeseries.max)} ms`);
     console.log(`  timeseries by hour (last 7 d, raw)   p50 ${fmt(hourly.p50)} ms  p95 ${fmt(hourly.p95)} ms  max ${fmt(hourly.max)} ms  (10 runs)`);
-    console.log(`  CSV export rows (365 d, 12 chunks)   p50 ${fmt(exported.p50)} ms  p95 ${fmt(exported.p95)} ms  max ${fmt(exported.max)} ms  (10 runs)`);
+    console.log(`  CSV export rows (365 d, in chunks)   p50 ${fmt(exported.p50)} ms  p95 ${fmt(exported.p95)} ms  max ${fmt(exported.max)} ms  (10 runs)`);
     console.log(`  speed-up vs baseline (p50): ×${(baseline.p50 / year.p50).toFixed(1)}; budget p95 ≤ ${BUDGET_P95_MS} ms: ${year.p95 <= BUDGET_P95_MS ? 'met' : 'MISSED'}`);
     console.log(`  same numbers from rollups as from raw events: ${same ? 'yes' : 'NO'} (visitors ${coldValue.visitors}, answers ${coldValue.assistantMessages}, p95 ${coldValue.p95ResponseMs} ms)`);
   } finally {

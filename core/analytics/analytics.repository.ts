@@ -185,8 +185,10 @@ function planBindings(tenantId: string, plan: Plan): Knex.RawBinding[] {
  * are pessimistic, and PostgreSQL then spends seconds compiling them: measured 7.6 s of 8.8 s in
  * bench/analytics), and room to aggregate the raw part (distinct visitors, percentiles) in memory.
  */
+const TUNING = `set_config('jit', 'off', true) AS jit, set_config('work_mem', '64MB', true) AS work_mem`;
+
 async function tune(trx: Tx): Promise<void> {
-  await trx.raw(`SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`);
+  await trx.raw(`SELECT ${TUNING}`);
 }
 
 export class AnalyticsRepository {
@@ -345,20 +347,20 @@ export class AnalyticsRepository {
    */
   private async plan(trx: Tx, tenantId: string, timeZone: string, days: DaySlice[]): Promise<Plan> {
     const whole = days.filter((d) => d.whole);
+    // The session settings ride along with this first statement (one round trip less per request).
+    const result = await trx.raw(
+      `WITH tuned AS MATERIALIZED (SELECT ${TUNING})
+       SELECT to_char(r.day, 'YYYY-MM-DD') AS day, extract(epoch FROM r.day_start) * 1000 AS lo, extract(epoch FROM r.day_end) * 1000 AS hi
+       FROM tuned LEFT JOIN analytics_daily r
+         ON r.tenant_id = ?::uuid AND r.day >= ?::date AND r.day <= ?::date AND r.time_zone = ?
+        AND NOT EXISTS (SELECT 1 FROM analytics_dirty_days m WHERE m.tenant_id = ?::uuid AND m.day = r.day)`,
+      [tenantId, whole[0]?.day ?? '9999-12-31', whole[whole.length - 1]?.day ?? '0001-01-01', timeZone, tenantId],
+    );
+    const bounds = new Map((result.rows as { day: string | null; lo: string; hi: string }[]).filter((r) => r.day).map((r) => [r.day!, r]));
     const rolled = new Set<string>();
-    if (whole.length > 0) {
-      const result = await trx.raw(
-        `SELECT to_char(r.day, 'YYYY-MM-DD') AS day, extract(epoch FROM r.day_start) * 1000 AS lo, extract(epoch FROM r.day_end) * 1000 AS hi
-         FROM analytics_daily r
-         WHERE r.tenant_id = ?::uuid AND r.day >= ?::date AND r.day <= ?::date AND r.time_zone = ?
-           AND NOT EXISTS (SELECT 1 FROM analytics_dirty_days m WHERE m.tenant_id = ?::uuid AND m.day = r.day)`,
-        [tenantId, whole[0]!.day, whole[whole.length - 1]!.day, timeZone, tenantId],
-      );
-      const bounds = new Map((result.rows as { day: string; lo: string; hi: string }[]).map((r) => [r.day, r]));
-      for (const d of whole) {
-        const r = bounds.get(d.day);
-        if (r && Number(r.lo) === d.lo.getTime() && Number(r.hi) === d.hi.getTime()) rolled.add(d.day);
-      }
+    for (const d of whole) {
+      const r = bounds.get(d.day);
+      if (r && Number(r.lo) === d.lo.getTime() && Number(r.hi) === d.hi.getTime()) rolled.add(d.day);
     }
     return { rolled: [...rolled], raw: days.filter((d) => !rolled.has(d.day)) };
   }
@@ -367,7 +369,6 @@ export class AnalyticsRepository {
   async perDay(tenantId: string, timeZone: string, days: DaySlice[]): Promise<DayCounters[]> {
     if (days.length === 0) return [];
     return this.db.tenant(tenantId, async (trx) => {
-      await tune(trx);
       const plan = await this.plan(trx, tenantId, timeZone, days);
       const result = await trx.raw(
         `WITH ${RANGE_CTES} SELECT to_char(day, 'YYYY-MM-DD') AS day_text, * FROM per_day ORDER BY day`,
@@ -384,7 +385,6 @@ export class AnalyticsRepository {
    */
   async totals(tenantId: string, timeZone: string, days: DaySlice[], range: { from: Date; to: Date }, today: { lo: Date; hi: Date }): Promise<RangeTotals> {
     return this.db.tenant(tenantId, async (trx) => {
-      await tune(trx);
       const plan = await this.plan(trx, tenantId, timeZone, days);
       const sums = COUNTER_COLUMNS.filter((c) => c !== 'visitors' && c !== 'p95_response_ms')
         .map((c) => `coalesce(sum(${c}), 0)::bigint AS ${c}`)
@@ -441,7 +441,7 @@ export class AnalyticsRepository {
     return this.db.tenant(tenantId, async (trx) => {
       await tune(trx);
       const source = `(SELECT ${EVENT_COLUMNS}, ${LATEST_RATING('x')} AS latest,
-                              floor(extract(epoch FROM x.occurred_at - ?::timestamptz) / 3600)::int AS bucket
+                              floor(date_part('epoch', x.occurred_at - ?::timestamptz) / 3600)::int AS bucket
                        FROM analytics_events x
                        WHERE x.tenant_id = ?::uuid AND x.occurred_at >= ?::timestamptz AND x.occurred_at < ?::timestamptz)`;
       const sourceBindings = [start.toISOString(), tenantId, range.from.toISOString(), range.to.toISOString()];

@@ -64,7 +64,7 @@ export const EMPTY_COUNTERS: Counters = {
 };
 
 /** Days per query when exporting, so a long export streams in pieces. */
-const EXPORT_CHUNK_DAYS = 31;
+const EXPORT_CHUNK_DAYS = 92;
 
 /**
  * Merchant analytics (issue #7): summary, time series and per-day export for one tenant, read
