@@ -83,6 +83,8 @@ export interface SqlFragment {
 export interface AppendOptions {
   /** false: commit without waiting for the WAL flush (token-stream writes only). */
   durable?: boolean;
+  /** false: no NOTIFY in this statement; the caller announces the events after commit (`notify`). */
+  notify?: boolean;
   with?: SqlFragment[];
   /** Also count one message in the conversation (count, activity time, preview). */
   countMessage?: { preview?: string | undefined };
@@ -162,7 +164,7 @@ export class ChatRepository {
          SELECT :tenantId, :conversationId, c.last_event_seq - :n + e.ord, e.type, e.data FROM c, e
          RETURNING seq, type, data
        )
-       SELECT seq, type, data, pg_notify(:channel, :prefix || seq || ':' || type) AS notified${commit} FROM ins`,
+       SELECT seq, type, data${options.notify === false ? '' : `, pg_notify(:channel, :prefix || seq || ':' || type) AS notified`}${commit} FROM ins`,
       bindings,
     );
     return rows.map((r) => ({ tenantId, conversationId, seq: Number(r.seq), type: r.type, data: r.data })).sort((a, b) => a.seq - b.seq);
@@ -217,6 +219,20 @@ export class ChatRepository {
         cmError: result.errorCode ?? null,
       },
     };
+  }
+
+  /**
+   * Announces committed events to every instance, in a transaction of its own that does not wait
+   * for the WAL flush. A NOTIFY inside a durable transaction would hold PostgreSQL's cluster-wide
+   * notify lock through that transaction's flush and serialise every other notifying commit.
+   */
+  async notify(events: StoredEvent[]): Promise<void> {
+    const first = events[0];
+    if (!first) return;
+    const payloads = events.map((e) => `${e.tenantId}:${e.conversationId}:${e.seq}:${e.type}`);
+    await this.db.tenant(first.tenantId, (trx) =>
+      trx.raw(`SELECT set_config('synchronous_commit', 'off', true), pg_notify(?, p) FROM unnest(?::text[]) AS p`, [CHAT_NOTIFY_CHANNEL, payloads]),
+    );
   }
 
   /** Events after `afterSeq`, in order (replay and catch-up), at most `limit`. */
@@ -323,11 +339,11 @@ export class ChatRepository {
     trx: Tx,
     tenantId: string,
     conversationId: string,
-    input: { text: string; clientMessageId?: string | undefined },
+    input: { id?: string; text: string; clientMessageId?: string | undefined; createdAt?: Date },
   ): Promise<{ message: MessageRow; duplicate: boolean; conversation: ConversationRow } | undefined> {
     let message: MessageRow | undefined;
     try {
-      message = await this.insertMessage(trx, tenantId, conversationId, { role: 'user', text: input.text, clientMessageId: input.clientMessageId });
+      message = await this.insertMessage(trx, tenantId, conversationId, { role: 'user', ...input });
     } catch (error) {
       // The conversation is not there (foreign key): nothing to post to.
       if ((error as { code?: string }).code === '23503') return undefined;
@@ -352,11 +368,12 @@ export class ChatRepository {
     trx: Tx,
     tenantId: string,
     conversationId: string,
-    input: { id?: string; role: MessageRole; text: string; status?: 'streaming' | 'complete'; clientMessageId?: string | undefined; authorUserId?: string | null },
+    input: { id?: string; role: MessageRole; text: string; status?: 'streaming' | 'complete'; clientMessageId?: string | undefined; authorUserId?: string | null; createdAt?: Date },
   ): Promise<MessageRow | undefined> {
     const query = trx('chat_messages').insert({
       tenant_id: tenantId,
       ...(input.id ? { id: input.id } : {}),
+      ...(input.createdAt ? { created_at: input.createdAt } : {}),
       conversation_id: conversationId,
       role: input.role,
       text: input.text,
@@ -387,31 +404,50 @@ export class ChatRepository {
   }
 
   /**
-   * What a turn needs, in one round trip: the newest `limit` messages (oldest first), the shopper
-   * messages of the last minute (rate limit), and the tenant's LLM settings row with this month's usage.
+   * What answering a new shopper message needs, read in one statement before anything is written:
+   * the conversation, an earlier message with the same clientMessageId, the shopper messages of the
+   * last minute (rate limit), the newest `limit` messages (oldest first) and the tenant's LLM
+   * settings with this month's usage.
    */
-  async turnContext(
-    trx: Tx,
+  turnContext(
     tenantId: string,
     conversationId: string,
-    options: { limit: number; month: string },
-  ): Promise<{ history: MessageRow[]; recentUserMessages: number; settings: Record<string, unknown> }> {
-    const { rows } = await trx.raw<{ rows: { history: MessageRow[] | null; recent: number; settings: Record<string, unknown> | null }[] }>(
-      `SELECT
-         (SELECT json_agg(m ORDER BY m.created_at, m.id) FROM (
-            SELECT * FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId
-            ORDER BY created_at DESC, id DESC LIMIT :limit) m) AS history,
-         (SELECT count(*) FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId
-            AND role = 'user' AND created_at > now() - interval '60 seconds') AS recent,
-         (SELECT json_build_object('api_key_encrypted', s.api_key_encrypted, 'model', s.model, 'base_url', s.base_url,
-            'monthly_token_budget', s.monthly_token_budget,
-            'used', (SELECT u.prompt_tokens + u.completion_tokens FROM llm_usage_monthly u WHERE u.tenant_id = :tenantId AND u.month = :month))
-          FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId) AS settings`,
-      { tenantId, conversationId, limit: options.limit, month: options.month },
-    );
-    const row = rows[0]!;
-    const history = (row.history ?? []).map((m) => ({ ...m, created_at: new Date(m.created_at), completed_at: m.completed_at ? new Date(m.completed_at) : null }));
-    return { history, recentUserMessages: Number(row.recent), settings: row.settings ?? {} };
+    options: { limit: number; month: string; clientMessageId?: string | undefined },
+  ): Promise<{ conversation: ConversationRow | undefined; duplicateOf: string | undefined; history: MessageRow[]; recentUserMessages: number; settings: Record<string, unknown> }> {
+    return this.db.tenant(tenantId, async (trx) => {
+      const { rows } = await trx.raw<{
+        rows: { conversation: ConversationRow | null; duplicate: string | null; history: MessageRow[] | null; recent: number; settings: Record<string, unknown> | null }[];
+      }>(
+        `SELECT
+           (SELECT row_to_json(c) FROM conversations c WHERE c.tenant_id = :tenantId AND c.id = :conversationId) AS conversation,
+           (SELECT id FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId AND client_message_id = :clientMessageId) AS duplicate,
+           (SELECT json_agg(m ORDER BY m.created_at, m.id) FROM (
+              SELECT * FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId
+              ORDER BY created_at DESC, id DESC LIMIT :limit) m) AS history,
+           (SELECT count(*) FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId
+              AND role = 'user' AND created_at > now() - interval '60 seconds') AS recent,
+           (SELECT json_build_object('api_key_encrypted', s.api_key_encrypted, 'model', s.model, 'base_url', s.base_url,
+              'monthly_token_budget', s.monthly_token_budget,
+              'used', (SELECT u.prompt_tokens + u.completion_tokens FROM llm_usage_monthly u WHERE u.tenant_id = :tenantId AND u.month = :month))
+            FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId) AS settings`,
+        { tenantId, conversationId, limit: options.limit, month: options.month, clientMessageId: options.clientMessageId ?? null },
+      );
+      const row = rows[0]!;
+      const dates = <T extends Record<string, unknown>>(r: T, keys: string[]): T => {
+        const out: Record<string, unknown> = { ...r };
+        for (const k of keys) if (out[k]) out[k] = new Date(out[k] as string);
+        return out as T;
+      };
+      return {
+        conversation: row.conversation
+          ? dates(row.conversation as unknown as Record<string, unknown>, ['handoff_requested_at', 'last_message_at', 'created_at', 'updated_at']) as unknown as ConversationRow
+          : undefined,
+        duplicateOf: row.duplicate ?? undefined,
+        history: (row.history ?? []).map((m) => dates(m as unknown as Record<string, unknown>, ['created_at', 'completed_at']) as unknown as MessageRow),
+        recentUserMessages: Number(row.recent),
+        settings: row.settings ?? {},
+      };
+    });
   }
 
   /** The newest `limit` messages, oldest first (the model's context). */

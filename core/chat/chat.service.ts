@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { Rating } from '../analytics/events.schema.ts';
@@ -22,8 +22,8 @@ import type { ChatAnalytics } from './chat-analytics.ts';
 import type { AppendOptions, ChatRepository, ConversationListFilter, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
 import type { ChatEventHub } from './event-hub.ts';
 import { chatStrings } from './i18n/strings.ts';
-import { LlmSettingsRepository, monthOf, type LlmResolver, type TenantLlmState } from './llm-settings.ts';
-import { TurnRunner, type TurnOptions } from './turn.ts';
+import { LlmSettingsRepository, monthOf, type LlmResolver } from './llm-settings.ts';
+import { TurnRunner, type TurnInput, type TurnOptions } from './turn.ts';
 import type { ToolContext, ToolRegistry } from './tools.ts';
 import type { VisitorClaims, VisitorTokens } from './visitor-tokens.ts';
 
@@ -163,13 +163,31 @@ export class ChatService {
     work: (trx: Tx) => Promise<{ value: T; events: NewEvent[]; append?: AppendOptions }>,
     options: { durable?: boolean } = {},
   ): Promise<{ value: T; events: StoredEvent[] }> {
+    const durable = options.durable !== false;
     const { value, stored } = await this.deps.repository.tenant(tenantId, async (trx) => {
       const out = await work(trx);
-      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { ...options, ...out.append });
+      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { ...options, ...out.append, notify: !durable });
       return { value: out.value, stored };
     });
-    if (stored.length > 0) this.deps.hub.publish(stored);
+    if (stored.length > 0) {
+      this.deps.hub.publish(stored);
+      // Durable writes announce after commit, off the caller's path (see ChatRepository.notify).
+      if (durable) void this.announce(stored);
+    }
     return { value, events: stored };
+  }
+
+  private async announce(events: StoredEvent[], attempt = 0): Promise<void> {
+    try {
+      await this.deps.repository.notify(events);
+    } catch (error) {
+      if (attempt < 3) {
+        setTimeout(() => void this.announce(events, attempt + 1), 200 * 2 ** attempt).unref();
+        return;
+      }
+      // Other instances catch up with the next event of the conversation, or when they reconnect.
+      this.logger.error({ err: error, conversationId: events[0]?.conversationId }, 'could not announce committed events');
+    }
   }
 
   // ---------------------------------------------------------------- widget: sessions
@@ -253,63 +271,97 @@ export class ChatService {
     const entry = await this.deps.bots.find(tenantId, claims.botId);
     if (!entry) throw problems.notFound('This assistant no longer exists.');
     const now = this.clock();
-    // Per address in the shared counters, before the message's transaction starts (a transaction
-    // waiting for a second pooled connection could deadlock the pool under load); per visitor from
-    // the conversation's own recent messages, inside it.
-    if (ip) await this.limit(`chat-message:ip:${hashIp(ip)}`, this.limits.messagesPerIpPerMinute);
+    const maxMessages = this.deps.turn?.maxMessages ?? 10;
+    // The address limit (shared counters) and everything the answer needs, read in parallel
+    // before anything is written.
+    const [, context] = await Promise.all([
+      ip ? this.limit(`chat-message:ip:${hashIp(ip)}`, this.limits.messagesPerIpPerMinute) : Promise.resolve(),
+      this.deps.repository.turnContext(tenantId, conversationId, { limit: maxMessages, month: monthOf(now), clientMessageId: input.clientMessageId }),
+    ]);
+    if (!context.conversation) throw problems.notFound('No such conversation.');
+    if (context.duplicateOf) return { messageId: context.duplicateOf };
+    if (context.recentUserMessages >= this.limits.messagesPerVisitorPerMinute) throw problems.tooManyRequests('Too many messages; wait a moment.', 60);
 
-    interface Stored {
-      message: MessageRow;
-      answer?: { conversation: ConversationRow; history: MessageRow[]; llmState: TenantLlmState } | undefined;
-    }
-    const { value } = await this.commit<Stored>(tenantId, conversationId, async (trx) => {
-      const stored = await this.deps.repository.insertUserMessage(trx, tenantId, conversationId, {
-        text: input.text,
-        clientMessageId: input.clientMessageId,
-      });
-      if (!stored) throw problems.notFound('No such conversation.');
-      const { message, duplicate, conversation } = stored;
-      if (duplicate) return { value: { message }, events: [] };
-      const events: NewEvent[] = [
-        {
-          type: 'message.created',
-          data: {
-            messageId: message.id,
-            role: 'user',
-            text: message.text,
-            createdAt: iso(message.created_at),
-            ...(message.client_message_id ? { clientMessageId: message.client_message_id } : {}),
+    const messageId = randomUUID();
+    const conversation = context.conversation;
+    const llmState = LlmSettingsRepository.fromRow(context.settings);
+    const ctx: Omit<ToolContext, 'signal'> = {
+      tenantId,
+      botId: claims.botId,
+      conversationId,
+      visitor: { id: claims.visitorId, verified: claims.verified },
+      locale: conversation.locale,
+      timeZone: conversation.time_zone ?? entry.bot.time_zone ?? entry.tenant.time_zone,
+      storeOrigin: entry.bot.allowed_origins[0],
+    };
+    const userMessage: MessageRow = {
+      tenant_id: tenantId,
+      id: messageId,
+      conversation_id: conversationId,
+      role: 'user',
+      text: input.text,
+      cards: [],
+      status: 'complete',
+      client_message_id: input.clientMessageId ?? null,
+      author_user_id: null,
+      llm_steps: null,
+      prompt_tokens: null,
+      completion_tokens: null,
+      model: null,
+      adapter: null,
+      response_ms: null,
+      error_code: null,
+      created_at: now,
+      completed_at: now,
+    };
+    const turn: TurnInput = { ctx, entry, conversation, userMessage, history: [...context.history, userMessage], llmState, receivedAt: now };
+    // While a person has taken over, the bot stays quiet. Otherwise the model is asked now, while
+    // the message is stored: storing adds nothing to the time before the first token.
+    const handle = conversation.status === 'with_agent' ? undefined : this.turns.begin(turn);
+
+    type Stored = { message: MessageRow; answer: boolean; duplicate: boolean };
+    let stored: Stored;
+    try {
+      ({ value: stored } = await this.commit<Stored>(tenantId, conversationId, async (trx) => {
+        const inserted = await this.deps.repository.insertUserMessage(trx, tenantId, conversationId, {
+          id: messageId,
+          text: input.text,
+          clientMessageId: input.clientMessageId,
+          createdAt: now,
+        });
+        if (!inserted) throw problems.notFound('No such conversation.');
+        const { message, duplicate, conversation: current } = inserted;
+        if (duplicate) return { value: { message, answer: false, duplicate }, events: [] };
+        const events: NewEvent[] = [
+          {
+            type: 'message.created',
+            data: {
+              messageId: message.id,
+              role: 'user',
+              text: message.text,
+              createdAt: iso(message.created_at),
+              ...(message.client_message_id ? { clientMessageId: message.client_message_id } : {}),
+            },
           },
-        },
-        conversationUpdated(conversation),
-      ];
-      // One read for the limit, the model's context and the tenant's model settings.
-      const context = await this.deps.repository.turnContext(trx, tenantId, conversationId, { limit: this.deps.turn?.maxMessages ?? 10, month: monthOf(now) });
-      if (context.recentUserMessages > this.limits.messagesPerVisitorPerMinute) {
-        throw problems.tooManyRequests('Too many messages; wait a moment.', 60);
-      }
-      // While a person has taken over, the bot stays quiet.
-      if (conversation.status === 'with_agent') return { value: { message }, events };
-      events.push({ type: 'typing', data: { role: 'assistant', active: true } });
-      const llmState: TenantLlmState = LlmSettingsRepository.fromRow(context.settings);
-      return { value: { message, answer: { conversation, history: context.history, llmState } }, events };
-    });
-
-    const { message, answer } = value;
-    if (answer) {
-      this.deps.analytics.record({ type: 'message.received', tenantId, botId: claims.botId, conversationId, visitorId: claims.visitorId, occurredAt: now });
-      const ctx: Omit<ToolContext, 'signal'> = {
-        tenantId,
-        botId: claims.botId,
-        conversationId,
-        visitor: { id: claims.visitorId, verified: claims.verified },
-        locale: answer.conversation.locale,
-        timeZone: answer.conversation.time_zone ?? entry.bot.time_zone ?? entry.tenant.time_zone,
-        storeOrigin: entry.bot.allowed_origins[0],
-      };
-      this.turns.start({ ctx, entry, conversation: answer.conversation, userMessage: message, history: answer.history, llmState: answer.llmState, receivedAt: now });
+          conversationUpdated(current),
+        ];
+        const answer = current.status !== 'with_agent';
+        if (answer) events.push({ type: 'typing', data: { role: 'assistant', active: true } });
+        return { value: { message, answer, duplicate }, events };
+      }));
+    } catch (error) {
+      handle?.cancel();
+      throw error;
     }
-    return { messageId: message.id };
+
+    if (!stored.answer) {
+      handle?.cancel();
+      return { messageId: stored.message.id };
+    }
+    this.deps.analytics.record({ type: 'message.received', tenantId, botId: claims.botId, conversationId, visitorId: claims.visitorId, occurredAt: now });
+    if (handle) handle.go();
+    else this.turns.start(turn);
+    return { messageId: stored.message.id };
   }
 
   async listMessages(claims: VisitorClaims, conversationId: string, query: { cursor?: string | undefined; limit: number }): Promise<ListMessagesResponse> {

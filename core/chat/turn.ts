@@ -8,7 +8,7 @@ import type { ChatAnalytics } from './chat-analytics.ts';
 import { buildHistory, buildSystemPrompt, instructionsBlock } from './context.ts';
 import { mergeCards } from './core-tools.ts';
 import { chatStrings } from './i18n/strings.ts';
-import { LlmError, type LlmMessage, type LlmToolCall } from './llm.port.ts';
+import { LlmError, type LlmMessage, type LlmRequest, type LlmStreamEvent, type LlmToolCall } from './llm.port.ts';
 import type { LlmChoice, LlmResolver, LlmSettingsRepository, TenantLlmState } from './llm-settings.ts';
 import { OutputGuard } from './output-guard.ts';
 import type { ToolContext, ToolDefinition, ToolRegistry } from './tools.ts';
@@ -175,12 +175,101 @@ class AssistantWriter {
   }
 }
 
+/** What `begin` hands back: start the turn once the shopper's message is committed, or drop it. */
+export interface TurnHandle {
+  go(): void;
+  cancel(): void;
+}
+
+/** A turn ready to run: its model, tools, prompt and writer. */
+interface Prepared {
+  controller: AbortController;
+  timeout: NodeJS.Timeout;
+  ctx: ToolContext;
+  writer: AssistantWriter;
+  choice: LlmChoice;
+  tools: ToolDefinition[];
+  guard: OutputGuard;
+  base: LlmMessage[];
+  steps: LlmMessage[];
+  request(round: number): LlmRequest;
+}
+
+/**
+ * Starts pulling a stream at once and buffers what arrives, so a model request can be under way
+ * while the shopper's message is still being stored; the consumer reads it afterwards.
+ */
+function eager<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  const buffer: T[] = [];
+  let finished = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  void (async () => {
+    try {
+      for await (const item of source) {
+        buffer.push(item);
+        wake?.();
+      }
+    } catch (error) {
+      failure = error ?? new Error('stream failed');
+    } finally {
+      finished = true;
+      wake?.();
+    }
+  })();
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (buffer.length > 0) {
+          yield buffer.shift()!;
+          continue;
+        }
+        if (finished) {
+          if (failure !== undefined) throw failure;
+          return;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    },
+  };
+}
+
 export class TurnRunner {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly running = new Set<AbortController>();
   private stopped = false;
 
   constructor(private readonly deps: TurnDeps) {}
+
+  /**
+   * The fast path for a conversation with no turn running here: the model request starts now,
+   * in parallel with storing the shopper's message, so storing adds nothing before the first token.
+   * Nothing reaches the stream until `go()` (the message is committed); `cancel()` drops the
+   * request. Undefined when a turn is already running (then use `start`, which queues).
+   */
+  begin(input: TurnInput): TurnHandle | undefined {
+    if (this.stopped) return undefined;
+    const key = `${input.ctx.tenantId}:${input.ctx.conversationId}`;
+    if (this.chains.has(key)) return undefined;
+    let release!: (go: boolean) => void;
+    const gate = new Promise<boolean>((resolve) => (release = resolve));
+    const preparing = this.prepare(input).then((prepared) => ({ prepared, first: eager(prepared.choice.llm.stream(prepared.request(0))) }));
+    preparing.catch(() => undefined);
+    const run = gate
+      .then(async (go) => {
+        const { prepared, first } = await preparing;
+        if (!go) {
+          prepared.controller.abort();
+          this.finish(prepared);
+          return;
+        }
+        await this.execute(input, prepared, first);
+      })
+      .catch((error: unknown) => this.deps.logger.error({ err: error, conversationId: input.ctx.conversationId }, 'assistant turn failed'));
+    this.track(key, run);
+    return { go: () => release(true), cancel: () => release(false) };
+  }
 
   /** Queues the turn behind any running turn of the same conversation; never throws. */
   start(input: TurnInput): void {
@@ -190,6 +279,10 @@ export class TurnRunner {
     const run = (previous ?? Promise.resolve())
       .then(() => this.run(input, previous !== undefined))
       .catch((error: unknown) => this.deps.logger.error({ err: error, conversationId: input.ctx.conversationId }, 'assistant turn failed'));
+    this.track(key, run);
+  }
+
+  private track(key: string, run: Promise<void>): void {
     const tracked = run.finally(() => {
       if (this.chains.get(key) === tracked) this.chains.delete(key);
     });
@@ -211,73 +304,104 @@ export class TurnRunner {
   private async run(input: TurnInput, queued: boolean): Promise<void> {
     const { deps } = this;
     const { tenantId, conversationId } = input.ctx;
-    const options = deps.options;
-    let { conversation, history, llmState } = input;
-
     if (queued) {
       // Another turn ran first: its answer belongs in this one's context, and a person may have taken over.
       const fresh = await deps.repository.tenant(tenantId, async (trx) => ({
         conversation: await deps.repository.getConversation(tenantId, conversationId, trx),
-        history: await deps.repository.recentMessages(trx, tenantId, conversationId, options.maxMessages ?? 10),
+        history: await deps.repository.recentMessages(trx, tenantId, conversationId, deps.options.maxMessages ?? 10),
         llmState: await deps.settings.state(trx, tenantId, deps.clock()),
       }));
       if (!fresh.conversation) return;
-      ({ history, llmState } = fresh);
-      conversation = fresh.conversation;
-      if (conversation.status === 'with_agent') {
+      if (fresh.conversation.status === 'with_agent') {
         await deps.commit(tenantId, conversationId, async () => ({ value: undefined, events: [{ type: 'typing', data: { role: 'assistant', active: false } }] }));
         return;
       }
+      input = { ...input, conversation: fresh.conversation, history: fresh.history, llmState: fresh.llmState };
     }
+    await this.execute(input, await this.prepare(input));
+  }
 
+  /** Model, tools, prompt and writer of a turn; the turn's clock (timeout) starts here. */
+  private async prepare(input: TurnInput): Promise<Prepared> {
+    const { deps } = this;
+    const options = deps.options;
+    const { tenantId, conversationId } = input.ctx;
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(new LlmError('TIMEOUT', 'the turn took too long', false)), options.turnTimeoutMs ?? 120_000);
     timeout.unref();
     this.running.add(controller);
     const ctx: ToolContext = { ...input.ctx, signal: controller.signal };
-    const strings = chatStrings(ctx.locale);
-    const writer = new AssistantWriter(deps, tenantId, conversationId, options.deltaIntervalMs ?? 25);
     const now = deps.clock();
-    const choice: LlmChoice = deps.llm.choose(tenantId, llmState, now);
-    const usage = { promptTokens: 0, completionTokens: 0 };
+    const choice = deps.llm.choose(tenantId, input.llmState, now);
+    let tools: ToolDefinition[] = [];
+    try {
+      tools = await deps.tools.toolsFor(ctx);
+    } catch (error) {
+      deps.logger.error({ err: error, tenantId }, 'could not list the tools; answering without them');
+    }
+    const specs = tools.map((t) => t.spec);
+    const promptInput = {
+      botName: input.entry.bot.name,
+      storeName: input.entry.tenant.name,
+      persona: input.entry.bot.persona,
+      storeTimeZone: input.entry.bot.time_zone || input.entry.tenant.time_zone,
+      shopperLocale: ctx.locale,
+      shopperTimeZone: input.conversation.time_zone,
+      verified: ctx.visitor.verified !== undefined,
+      toolNames: specs.map((s) => s.name),
+      now,
+    };
+    const base: LlmMessage[] = [
+      { role: 'system', content: buildSystemPrompt(promptInput) },
+      ...buildHistory(input.history, { maxMessages: options.maxMessages, historyTokenBudget: options.historyTokenBudget }),
+    ];
     const steps: LlmMessage[] = [];
+    const maxRounds = options.maxToolRounds ?? 5;
+    return {
+      controller,
+      timeout,
+      ctx,
+      writer: new AssistantWriter(deps, tenantId, conversationId, options.deltaIntervalMs ?? 25),
+      choice,
+      tools,
+      guard: new OutputGuard(instructionsBlock(promptInput)),
+      base,
+      steps,
+      request: (round) => ({
+        messages: [...base, ...steps],
+        // The last round offers no tools: the model must answer.
+        tools: round < maxRounds ? specs : [],
+        model: choice.model,
+        apiKey: choice.apiKey,
+        locale: ctx.locale,
+        maxOutputTokens: options.maxOutputTokens ?? 800,
+        signal: controller.signal,
+      }),
+    };
+  }
+
+  private finish(prepared: Prepared): void {
+    clearTimeout(prepared.timeout);
+    this.running.delete(prepared.controller);
+  }
+
+  private async execute(input: TurnInput, prepared: Prepared, firstStream?: AsyncIterable<LlmStreamEvent>): Promise<void> {
+    const { deps } = this;
+    const { ctx, writer, choice, tools, guard, steps } = prepared;
+    const { tenantId, conversationId } = ctx;
+    const strings = chatStrings(ctx.locale);
+    const usage = { promptTokens: 0, completionTokens: 0 };
     const cards: Card[] = [];
+    const maxRounds = deps.options.maxToolRounds ?? 5;
 
     try {
-      const tools: ToolDefinition[] = await deps.tools.toolsFor(ctx);
-      const specs = tools.map((t) => t.spec);
-      const promptInput = {
-        botName: input.entry.bot.name,
-        storeName: input.entry.tenant.name,
-        persona: input.entry.bot.persona,
-        storeTimeZone: input.entry.bot.time_zone || input.entry.tenant.time_zone,
-        shopperLocale: ctx.locale,
-        shopperTimeZone: conversation.time_zone,
-        verified: ctx.visitor.verified !== undefined,
-        toolNames: specs.map((s) => s.name),
-        now,
-      };
-      const guard = new OutputGuard(instructionsBlock(promptInput));
-      const base: LlmMessage[] = [
-        { role: 'system', content: buildSystemPrompt(promptInput) },
-        ...buildHistory(history, { maxMessages: options.maxMessages, historyTokenBudget: options.historyTokenBudget }),
-      ];
       let text = '';
-      const maxRounds = options.maxToolRounds ?? 5;
-
       for (let round = 0; round <= maxRounds; round++) {
-        const offered = round < maxRounds ? specs : [];
+        const request = prepared.request(round);
         const calls: LlmToolCall[] = [];
         let roundText = '';
-        for await (const event of choice.llm.stream({
-          messages: [...base, ...steps],
-          tools: offered,
-          model: choice.model,
-          apiKey: choice.apiKey,
-          locale: ctx.locale,
-          maxOutputTokens: options.maxOutputTokens ?? 800,
-          signal: controller.signal,
-        })) {
+        const stream = round === 0 && firstStream ? firstStream : choice.llm.stream(request);
+        for await (const event of stream) {
           if (event.type === 'delta') {
             // A new round's text starts a new paragraph of the one message.
             const piece = roundText === '' && text !== '' && !/\s$/.test(text) ? `\n\n${event.text}` : event.text;
@@ -293,7 +417,7 @@ export class TurnRunner {
           }
         }
         if (guard.leaked) break;
-        if (calls.length === 0 || offered.length === 0) break;
+        if (calls.length === 0 || request.tools.length === 0) break;
         steps.push({ role: 'assistant', content: roundText, toolCalls: calls });
         for (const call of calls) {
           const run = await deps.tools.run(tools, ctx, call);
@@ -303,6 +427,8 @@ export class TurnRunner {
       }
 
       if (guard.leaked) {
+        // Stop the model: nothing more of this reply is read.
+        prepared.controller.abort();
         deps.logger.warn({ tenantId, conversationId, model: choice.modelName }, 'reply repeated the assistant instructions; replaced with a refusal');
       } else {
         writer.delta(guard.flush());
@@ -338,8 +464,7 @@ export class TurnRunner {
     } catch (error) {
       await this.fail(input, ctx, writer, choice, error, { steps, usage });
     } finally {
-      clearTimeout(timeout);
-      this.running.delete(controller);
+      this.finish(prepared);
     }
   }
 

@@ -177,6 +177,23 @@ describe('chat with an OpenAI-compatible model', () => {
     await stream.close();
   });
 
+  it('never asks the model while a person has taken over, nor for a repeated message', async () => {
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey);
+    const agent = await createMerchant(app.application, { tenantId: store.tenantId, role: 'agent' });
+    await fetch(`${app.url}/api/v1/conversations/${widget.session.conversationId}/takeover`, { method: 'POST', headers: agent.headers });
+    await widget.send('is anyone there?', { clientMessageId: 'once' });
+    await widget.send('is anyone there?', { clientMessageId: 'once' });
+    await app.application.chat.service.turns.idle();
+    expect(fake.chatRequests()).toHaveLength(0);
+    await fetch(`${app.url}/api/v1/conversations/${widget.session.conversationId}/release`, { method: 'POST', headers: agent.headers });
+    fake.script(fakeTurn.text('Back to me.'));
+    await widget.send('hello bot', { clientMessageId: 'twice' });
+    await widget.send('hello bot', { clientMessageId: 'twice' });
+    await app.application.chat.service.turns.idle();
+    expect(fake.chatRequests()).toHaveLength(1);
+  });
+
   it('uses a store’s own key, model and base URL, never returns the key, and falls back offline past the monthly budget', async () => {
     const own = await startFakeOpenAI();
     const store = await createStore(app.application, {

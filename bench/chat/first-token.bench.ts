@@ -1,0 +1,265 @@
+// Chat budgets (design §13): server time added before the first token, p50 ≤ 3 ms and p99 ≤ 15 ms
+// at 200 concurrent streams against a fake LLM; 10,000 idle event streams in ≤ 250 MB.
+// Prints figures only; never part of the pass/fail suite.
+//
+// Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/chat/first-token.bench.ts
+//      (without DATABASE_URL the server starts the embedded PostgreSQL)
+// Knobs: STREAMS (200), ROUNDS (5), FIRST_CHUNK_MS (40), IDLE_STREAMS (10000; 0 skips), DB_POOL_MAX (20).
+//
+// The application (bench/chat/server.ts) and the fake model (bench/chat/fake-llm.ts) run in child
+// processes of their own, so that neither this client's CPU nor its memory counts as the server's.
+// The baseline is the same fake model called directly from here, with
+// the same concurrency and the same SDK adapter the server uses, in the same run: the difference is
+// what the server adds (HTTP, auth, persisting, context, tools offered, fan-out, SSE).
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createOpenAiLlm } from '../../adapters/llm/openai.ts';
+
+const STREAMS = Number(process.env.STREAMS ?? 200);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const FIRST_CHUNK_MS = Number(process.env.FIRST_CHUNK_MS ?? 40);
+const IDLE_STREAMS = Number(process.env.IDLE_STREAMS ?? 10_000);
+const ORIGIN = 'http://bench.local';
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+};
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+// ------------------------------------------------------------------ the server process
+
+interface Child {
+  url: string;
+  botKey: string;
+  request<T>(type: string): Promise<T>;
+}
+
+async function startServer(fakeUrl: string, databaseUrl: string | undefined): Promise<Child & { kill(): void }> {
+  const child = fork(path.join(here, 'server.ts'), [], {
+    // BENCH_CPU_PROF=<dir> writes the server's CPU profile there (to see where its time goes).
+    execArgv: ['--expose-gc', '--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+    env: { ...process.env, FAKE_OPENAI_URL: fakeUrl, ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<string, (m: any) => void>();
+  child.on('message', (m: any) => {
+    if (m.type === 'error') {
+      console.error(m.message);
+      process.exit(1);
+    }
+    waiting.get(m.type)?.(m);
+  });
+  const ready = await new Promise<any>((resolve) => waiting.set('ready', resolve));
+  return {
+    url: ready.url,
+    botKey: ready.botKey,
+    request: (type) =>
+      new Promise((resolve) => {
+        const answer = type === 'stop' ? 'stopped' : type;
+        waiting.set(answer, resolve);
+        child.send({ type });
+      }),
+    // After `stop` the child exits by itself (and writes its CPU profile, if asked); kill only a straggler.
+    kill: () => {
+      const timer = setTimeout(() => child.kill(), 5_000);
+      child.once('exit', () => clearTimeout(timer));
+    },
+  };
+}
+
+// ------------------------------------------------------------------ widget client
+
+/**
+ * Every visitor comes from an address of its own (X-Forwarded-For, trusted from loopback), as real
+ * shoppers do: one shared address would make every request wait on the same rate-limit counter row.
+ */
+let visitorCount = 0;
+const addressOf = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+
+async function session(server: Child): Promise<{ token: string; conversationId: string; address: string }> {
+  const address = addressOf(++visitorCount);
+  const res = await fetch(`${server.url}/widget/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN, 'x-forwarded-for': address },
+    body: JSON.stringify({ botKey: server.botKey }),
+  });
+  if (res.status !== 201) throw new Error(`session: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { visitorToken: string; conversationId: string };
+  return { token: body.visitorToken, conversationId: body.conversationId, address };
+}
+
+/** A raw SSE connection (node:http, no fetch machinery): calls `onDelta` at each first message.delta after `arm()`. */
+function openStream(url: string, onEvent: (name: string) => void): Promise<http.ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { accept: 'text/event-stream', origin: ORIGIN }, agent: false }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`stream: ${res.statusCode}`));
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const name = /^event: (.+)$/m.exec(block)?.[1];
+          if (name) onEvent(name);
+        }
+      });
+      resolve(req);
+    });
+    req.on('error', reject);
+  });
+}
+
+async function inBatches<T>(count: number, parallel: number, work: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        out[i] = await work(i);
+      }
+    }),
+  );
+  return out;
+}
+
+// ------------------------------------------------------------------ main
+
+async function startFake(): Promise<{ url: string; close(): void }> {
+  const child = fork(path.join(here, 'fake-llm.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FIRST_CHUNK_MS: String(FIRST_CHUNK_MS) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<{ url: string }>((resolve) => child.once('message', resolve as (m: unknown) => void));
+  return { url: ready.url, close: () => child.kill() };
+}
+
+async function main() {
+  const fake = await startFake();
+
+  let databaseUrl: string | undefined;
+  let admin: pg.Client | undefined;
+  if (process.env.DATABASE_URL) {
+    admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    const name = `concierge_bench_${Date.now().toString(36)}`;
+    await admin.query(`CREATE DATABASE "${name}"`);
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+  }
+  const server = await startServer(fake.url, databaseUrl);
+  console.log(`server ${server.url} (${databaseUrl ? 'PostgreSQL from DATABASE_URL' : 'embedded PostgreSQL'}), fake model first chunk after ${FIRST_CHUNK_MS} ms`);
+
+  try {
+    // --------------------------------------------------------------- first token at STREAMS concurrent streams
+    const direct = createOpenAiLlm({ apiKey: 'sk-bench', baseURL: fake.url, model: 'fake-model' });
+    const directOnce = async () => {
+      const start = performance.now();
+      let first = 0;
+      for await (const event of direct.stream({ messages: [{ role: 'user', content: 'Tell me about the sweater' }], tools: [] })) {
+        if (event.type === 'delta' && first === 0) first = performance.now() - start;
+      }
+      return first;
+    };
+
+    const visitors = await inBatches(STREAMS, 32, () => session(server));
+    const pending = new Map<number, { start: number; resolve: (t: number) => void }>();
+    const streams = await Promise.all(
+      visitors.map((v, i) =>
+        openStream(`${server.url}/widget/v1/conversations/${v.conversationId}/events?token=${encodeURIComponent(v.token)}`, (name) => {
+          const wait = pending.get(i);
+          if (name === 'message.delta' && wait) {
+            pending.delete(i);
+            wait.resolve(performance.now() - wait.start);
+          }
+        }),
+      ),
+    );
+    const serverOnce = (i: number) =>
+      new Promise<number>((resolve, reject) => {
+        const v = visitors[i]!;
+        pending.set(i, { start: performance.now(), resolve });
+        fetch(`${server.url}/widget/v1/conversations/${v.conversationId}/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${v.token}`, 'content-type': 'application/json', origin: ORIGIN, 'x-forwarded-for': v.address },
+          body: JSON.stringify({ text: 'Tell me about the sweater' }),
+        }).then((res) => {
+          if (res.status !== 202) reject(new Error(`message: ${res.status}`));
+          return res.arrayBuffer();
+        }, reject);
+      });
+
+    // Warm-up (JIT, pools, connections), not measured.
+    await Promise.all(visitors.slice(0, 20).map((_, i) => serverOnce(i)));
+    await Promise.all(Array.from({ length: 20 }, directOnce));
+    await new Promise((r) => setTimeout(r, 500));
+
+    // One stream at a time: the server's own cost, without queueing behind other streams.
+    const oneServer: number[] = [];
+    const oneFake: number[] = [];
+    for (let i = 0; i < Math.min(STREAMS, 100); i++) {
+      oneFake.push(await directOnce());
+      oneServer.push(await serverOnce(i));
+    }
+    console.log(`\nfirst token, one stream at a time (${oneServer.length} samples):`);
+    console.log(`  fake model called directly   p50 ${ms(pct(oneFake, 50))}   p99 ${ms(pct(oneFake, 99))}`);
+    console.log(`  through the server (client)  p50 ${ms(pct(oneServer, 50))}   p99 ${ms(pct(oneServer, 99))}`);
+    console.log(`  added by the server          p50 ${ms(pct(oneServer, 50) - pct(oneFake, 50))}   p99 ${ms(pct(oneServer, 99) - pct(oneFake, 99))}`);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const viaServer: number[] = [];
+    const viaFake: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      viaFake.push(...(await Promise.all(Array.from({ length: STREAMS }, directOnce))));
+      viaServer.push(...(await Promise.all(visitors.map((_, i) => serverOnce(i)))));
+      // Let the answers finish before the next round, so rounds do not overlap.
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    for (const s of streams) s.destroy();
+
+    const [s50, s99, f50, f99] = [pct(viaServer, 50), pct(viaServer, 99), pct(viaFake, 50), pct(viaFake, 99)];
+    console.log(`\nfirst token at ${STREAMS} concurrent streams, ${ROUNDS} rounds (${viaServer.length} samples each):`);
+    console.log(`  fake model called directly   p50 ${ms(f50)}   p99 ${ms(f99)}`);
+    console.log(`  through the server (client)  p50 ${ms(s50)}   p99 ${ms(s99)}`);
+    console.log(`  added by the server          p50 ${ms(s50 - f50)}   p99 ${ms(s99 - f99)}   (budget p50 ≤ 3 ms, p99 ≤ 15 ms)`);
+    console.log(`  ratio server / direct        p50 ${(s50 / f50).toFixed(3)}   p99 ${(s99 / f99).toFixed(3)}`);
+
+    // --------------------------------------------------------------- idle streams
+    if (IDLE_STREAMS > 0) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const before = await server.request<{ rss: number; heapUsed: number; streams: number; gc: boolean }>('memory');
+      const started = performance.now();
+      const idleVisitors = await inBatches(IDLE_STREAMS, 64, () => session(server));
+      const sessionsMs = performance.now() - started;
+      const idle = await inBatches(IDLE_STREAMS, 200, (i) =>
+        openStream(`${server.url}/widget/v1/conversations/${idleVisitors[i]!.conversationId}/events?token=${encodeURIComponent(idleVisitors[i]!.token)}`, () => {}),
+      );
+      await new Promise((r) => setTimeout(r, 2_000));
+      const after = await server.request<{ rss: number; heapUsed: number; streams: number }>('memory');
+      console.log(`\n${after.streams} idle event streams open (sessions made in ${(sessionsMs / 1000).toFixed(1)} s${before.gc ? '' : '; no --expose-gc, figures include garbage'}):`);
+      console.log(`  server RSS        ${mb(before.rss)} → ${mb(after.rss)}   (+${mb(after.rss - before.rss)}, ${((after.rss - before.rss) / IDLE_STREAMS / 1024).toFixed(1)} KB per stream)`);
+      console.log(`  server heap used  ${mb(before.heapUsed)} → ${mb(after.heapUsed)}   (+${mb(after.heapUsed - before.heapUsed)}, ${((after.heapUsed - before.heapUsed) / IDLE_STREAMS / 1024).toFixed(1)} KB per stream)`);
+      console.log(`  budget: 10,000 idle streams ≤ 250 MB (server RSS total ${mb(after.rss)})`);
+      for (const s of idle) s.destroy();
+    }
+  } finally {
+    await server.request('stop').catch(() => undefined);
+    server.kill();
+    fake.close();
+    if (admin && databaseUrl) {
+      await admin.query(`DROP DATABASE IF EXISTS "${new URL(databaseUrl).pathname.slice(1)}" WITH (FORCE)`);
+      await admin.end();
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
