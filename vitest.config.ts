@@ -6,6 +6,9 @@ export default defineConfig({
     globalSetup: ['tests/setup/global-db.ts'],
     // Each file gets its own database (a copy of a migrated template), so files run in parallel.
     pool: 'forks',
+    // Most test time is spent waiting on PostgreSQL, sockets and Chromium, not on the CPU: more
+    // workers than cores keep both cores busy (VITEST_MAX_WORKERS overrides).
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS ?? 4),
     testTimeout: 30_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
