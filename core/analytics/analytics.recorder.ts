@@ -211,13 +211,10 @@ export class AnalyticsRecorder {
           this.written.inc(events.length);
           this.failures = 0;
         } catch (error) {
-          if (isPermanent(error)) {
-            await this.insertOneByOne(events, error);
-            continue;
-          }
+          const unwritten = isPermanent(error) ? await this.insertOneByOne(events) : events;
+          if (unwritten.length === 0) continue;
           // Transient (database unreachable, restarting): keep this and the unwritten groups, back off.
-          const unwritten = groups.slice(i).flat();
-          const overflow = this.queue.requeueFront(unwritten);
+          const overflow = this.queue.requeueFront([...unwritten, ...groups.slice(i + 1).flat()]);
           if (overflow > 0) this.drop('overflow', overflow);
           this.failures++;
           const backoff = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(this.failures, 10));
@@ -229,20 +226,28 @@ export class AnalyticsRecorder {
     }
   }
 
-  /** A batch the database refused: write what it accepts, drop (and count) the rest. */
-  private async insertOneByOne(events: AnalyticsEvent[], cause: unknown): Promise<void> {
+  /**
+   * A batch the database refused: write what it accepts, drop (and count) what it refuses. If the
+   * database goes away meanwhile, returns the events not tried yet, to be queued again.
+   */
+  private async insertOneByOne(events: AnalyticsEvent[]): Promise<AnalyticsEvent[]> {
     let rejected = 0;
-    let lastError = cause;
-    for (const event of events) {
+    let lastError: unknown;
+    for (let i = 0; i < events.length; i++) {
       try {
-        await this.repository.insertEvents(event.tenantId, [event]);
+        await this.repository.insertEvents(events[i]!.tenantId, [events[i]!]);
         this.written.inc();
       } catch (error) {
+        if (!isPermanent(error)) {
+          if (rejected > 0) this.drop('rejected', rejected, { err: lastError });
+          return events.slice(i);
+        }
         rejected++;
         lastError = error;
       }
     }
     if (rejected > 0) this.drop('rejected', rejected, { err: lastError });
+    return [];
   }
 
   private drop(reason: DropReason, count: number, details?: Record<string, unknown>): void {

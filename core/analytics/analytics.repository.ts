@@ -149,8 +149,9 @@ function toCounters(row: Record<string, unknown>): Counters {
 }
 
 /**
- * The raw events of the days that cannot use their rollup, and one row per day with data: rolled
- * days from analytics_daily, the others aggregated from raw events. Bindings: planBindings().
+ * The raw events of the days that cannot use their rollup, and one row per period with data:
+ * rolled days from analytics_daily, whole clean months from analytics_monthly, the other days
+ * aggregated from raw events. Bindings: planBindings().
  */
 const RANGE_CTES = `
   raw AS MATERIALIZED (
@@ -162,14 +163,18 @@ const RANGE_CTES = `
     SELECT r.day, true AS from_rollup, ${COUNTER_COLUMNS.map((c) => `r.${c}`).join(', ')}, r.models
     FROM analytics_daily r WHERE r.tenant_id = ?::uuid AND r.day = ANY(?::date[])
     UNION ALL
+    SELECT mo.month, true, ${COUNTER_COLUMNS.map((c) => `mo.${c}`).join(', ')}, mo.models
+    FROM analytics_monthly mo WHERE mo.tenant_id = ?::uuid AND mo.month = ANY(?::date[])
+    UNION ALL
     SELECT a.day, false, ${COUNTER_COLUMNS.map((c) => `a.${c}`).join(', ')}, coalesce(m.models, '[]'::jsonb)
     FROM (SELECT e.day, ${AGGREGATES} FROM raw e GROUP BY e.day) a
     LEFT JOIN (${MODELS_OF('raw', 'day')}) m ON m.day = a.day
   )`;
 
-/** Which days of a range are read from rollups, and the raw slices of the others. */
+/** Where each part of a range is read from: day rollups, month rollups, or raw events. */
 interface Plan {
   rolled: string[];
+  months: string[];
   raw: DaySlice[];
 }
 
@@ -177,8 +182,24 @@ function planBindings(tenantId: string, plan: Plan): Knex.RawBinding[] {
   return [
     plan.raw.map((d) => d.day), plan.raw.map((d) => d.lo.toISOString()), plan.raw.map((d) => d.hi.toISOString()), tenantId,
     tenantId, plan.rolled,
+    tenantId, plan.months,
   ];
 }
+
+/** Sums a `models` jsonb array column over the rows of `source` (alias-free FROM item). */
+const MERGED_MODELS = (source: string) => `
+  SELECT coalesce(jsonb_agg(jsonb_build_object('adapter', g.adapter, 'model', g.model, 'answers', g.answers,
+           'promptTokens', g.prompt_tokens, 'completionTokens', g.completion_tokens) ORDER BY g.adapter, g.model), '[]'::jsonb) AS models
+  FROM (SELECT m->>'adapter' AS adapter, m->>'model' AS model, sum((m->>'answers')::bigint) AS answers,
+               sum((m->>'promptTokens')::bigint) AS prompt_tokens, sum((m->>'completionTokens')::bigint) AS completion_tokens
+        FROM ${source} src, jsonb_array_elements(src.models) m GROUP BY 1, 2) g`;
+
+const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
+const nextMonth = (month: string) => {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+};
+const daysInMonth = (month: string) => (Date.parse(`${nextMonth(month)}T00:00:00Z`) - Date.parse(`${month}T00:00:00Z`)) / 86_400_000;
 
 /**
  * Per transaction: no JIT (these statements are short, but their row estimates for the raw part
@@ -290,6 +311,9 @@ export class AnalyticsRepository {
   rollupDay(tenantId: string, timeZone: string, slice: DaySlice): Promise<boolean> {
     return this.db.tenant(tenantId, async (trx) => {
       await tune(trx);
+      // One tenant's rollups run one at a time (across instances): visitor numbers are handed out
+      // without races, and a month row is always the sum of its current day rows.
+      await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended('analytics-rollup:' || ?::text, 0))`, [tenantId]);
       const marker = await trx.raw(
         `SELECT 1 FROM analytics_dirty_days WHERE tenant_id = ?::uuid AND day = ?::date FOR UPDATE SKIP LOCKED`,
         [tenantId, slice.day],
@@ -298,8 +322,38 @@ export class AnalyticsRepository {
       if (held) return false;
       await this.writeRollup(trx, tenantId, timeZone, slice);
       await trx.raw(`DELETE FROM analytics_dirty_days WHERE tenant_id = ?::uuid AND day = ?::date`, [tenantId, slice.day]);
+      await this.writeMonth(trx, tenantId, timeZone, monthOf(slice.day));
       return true;
     });
+  }
+
+  /** Rewrites a month row as the sum of its day rows of this zone, and its visitor bitmaps as their OR. */
+  private async writeMonth(trx: Tx, tenantId: string, timeZone: string, month: string): Promise<void> {
+    const end = nextMonth(month);
+    await trx.raw(`DELETE FROM analytics_monthly WHERE tenant_id = ?::uuid AND month = ?::date`, [tenantId, month]);
+    const days = `(SELECT * FROM analytics_daily WHERE tenant_id = ?::uuid AND day >= ?::date AND day < ?::date AND time_zone = ?)`;
+    const daysBindings = [tenantId, month, end, timeZone];
+    const sums = COUNTER_COLUMNS.map((c) => (c === 'p95_response_ms' ? 'NULL' : c === 'visitors' ? '0' : `sum(d.${c})`)).join(', ');
+    await trx.raw(
+      `INSERT INTO analytics_monthly (tenant_id, month, time_zone, days, ${COUNTER_COLUMNS.join(', ')}, models, computed_at)
+       SELECT ?::uuid, ?::date, ?, count(*), ${sums}, (${MERGED_MODELS(days)}), now()
+       FROM ${days} d HAVING count(*) > 0`,
+      [tenantId, month, timeZone, ...daysBindings, ...daysBindings],
+    );
+    await trx.raw(
+      `INSERT INTO analytics_monthly_visitor_bits (tenant_id, month, chunk, bits)
+       SELECT ?::uuid, ?::date, b.chunk, bit_or(b.bits)
+       FROM analytics_daily_visitor_bits b JOIN ${days} d ON d.day = b.day
+       WHERE b.tenant_id = ?::uuid AND b.day >= ?::date AND b.day < ?::date
+       GROUP BY b.chunk`,
+      [tenantId, month, ...daysBindings, tenantId, month, end],
+    );
+    await trx.raw(
+      `UPDATE analytics_monthly SET visitors = (
+         SELECT coalesce(sum(bit_count(bits)), 0) FROM analytics_monthly_visitor_bits WHERE tenant_id = ?::uuid AND month = ?::date)
+       WHERE tenant_id = ?::uuid AND month = ?::date`,
+      [tenantId, month, tenantId, month],
+    );
   }
 
   private async markerExists(trx: Tx, tenantId: string, day: string): Promise<boolean> {
@@ -319,8 +373,6 @@ export class AnalyticsRepository {
       [tenantId, slice.day, timeZone, slice.lo.toISOString(), slice.hi.toISOString(), tenantId, slice.lo.toISOString(), slice.hi.toISOString(), tenantId, slice.lo.toISOString(), slice.hi.toISOString()],
     );
     // Visitors get a dense number the first time a rollup sees them; the day keeps them as bitmaps.
-    // Rollups of one tenant are serialised (this lock), so numbers are handed out without gaps or races.
-    await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended('analytics-rollup:' || ?::text, 0))`, [tenantId]);
     const dayVisitors = `(SELECT DISTINCT hashtextextended(visitor_id, 0) AS h FROM analytics_events
                           WHERE tenant_id = ?::uuid AND occurred_at >= ?::timestamptz AND occurred_at < ?::timestamptz AND visitor_id IS NOT NULL)`;
     const dayBindings = [tenantId, slice.lo.toISOString(), slice.hi.toISOString()];
@@ -345,31 +397,48 @@ export class AnalyticsRepository {
    * The days whose rollup is exact: whole in the range, computed for the tenant's current zone and
    * day bounds (a zone or tzdata change invalidates them), and not marked dirty since.
    */
-  private async plan(trx: Tx, tenantId: string, timeZone: string, days: DaySlice[]): Promise<Plan> {
+  private async plan(trx: Tx, tenantId: string, timeZone: string, days: DaySlice[], options: { months: boolean }): Promise<Plan> {
     const whole = days.filter((d) => d.whole);
+    const first = whole[0]?.day ?? '9999-12-31';
+    const last = whole[whole.length - 1]?.day ?? '0001-01-01';
     // The session settings ride along with this first statement (one round trip less per request).
     const result = await trx.raw(
       `WITH tuned AS MATERIALIZED (SELECT ${TUNING})
-       SELECT to_char(r.day, 'YYYY-MM-DD') AS day, extract(epoch FROM r.day_start) * 1000 AS lo, extract(epoch FROM r.day_end) * 1000 AS hi
+       SELECT 'day' AS kind, to_char(r.day, 'YYYY-MM-DD') AS day, extract(epoch FROM r.day_start) * 1000 AS lo, extract(epoch FROM r.day_end) * 1000 AS hi, NULL::int AS days
        FROM tuned LEFT JOIN analytics_daily r
          ON r.tenant_id = ?::uuid AND r.day >= ?::date AND r.day <= ?::date AND r.time_zone = ?
-        AND NOT EXISTS (SELECT 1 FROM analytics_dirty_days m WHERE m.tenant_id = ?::uuid AND m.day = r.day)`,
-      [tenantId, whole[0]?.day ?? '9999-12-31', whole[whole.length - 1]?.day ?? '0001-01-01', timeZone, tenantId],
+        AND NOT EXISTS (SELECT 1 FROM analytics_dirty_days m WHERE m.tenant_id = ?::uuid AND m.day = r.day)
+       UNION ALL
+       SELECT 'month', to_char(mo.month, 'YYYY-MM-DD'), NULL, NULL, mo.days FROM analytics_monthly mo
+       WHERE ? AND mo.tenant_id = ?::uuid AND mo.month >= ?::date AND mo.month <= ?::date AND mo.time_zone = ?`,
+      [tenantId, first, last, timeZone, tenantId, options.months, tenantId, monthOf(first), last, timeZone],
     );
-    const bounds = new Map((result.rows as { day: string | null; lo: string; hi: string }[]).filter((r) => r.day).map((r) => [r.day!, r]));
+    const rows = result.rows as { kind: 'day' | 'month'; day: string | null; lo: string; hi: string; days: number | null }[];
+    const bounds = new Map(rows.filter((r) => r.kind === 'day' && r.day).map((r) => [r.day!, r]));
     const rolled = new Set<string>();
     for (const d of whole) {
       const r = bounds.get(d.day);
       if (r && Number(r.lo) === d.lo.getTime() && Number(r.hi) === d.hi.getTime()) rolled.add(d.day);
     }
-    return { rolled: [...rolled], raw: days.filter((d) => !rolled.has(d.day)) };
+    // A month row stands for its days only when all of them are in the range, rolled up and clean.
+    const rolledPerMonth = new Map<string, number>();
+    for (const day of rolled) rolledPerMonth.set(monthOf(day), (rolledPerMonth.get(monthOf(day)) ?? 0) + 1);
+    const months = rows
+      .filter((r) => r.kind === 'month' && r.day && r.days === daysInMonth(r.day) && rolledPerMonth.get(r.day) === r.days)
+      .map((r) => r.day!);
+    const inMonths = new Set(months);
+    return {
+      rolled: [...rolled].filter((day) => !inMonths.has(monthOf(day))),
+      months,
+      raw: days.filter((d) => !rolled.has(d.day)),
+    };
   }
 
   /** One row per local day that has data (rollup or raw); days without any are absent. */
   async perDay(tenantId: string, timeZone: string, days: DaySlice[]): Promise<DayCounters[]> {
     if (days.length === 0) return [];
     return this.db.tenant(tenantId, async (trx) => {
-      const plan = await this.plan(trx, tenantId, timeZone, days);
+      const plan = await this.plan(trx, tenantId, timeZone, days, { months: false });
       const result = await trx.raw(
         `WITH ${RANGE_CTES} SELECT to_char(day, 'YYYY-MM-DD') AS day_text, * FROM per_day ORDER BY day`,
         planBindings(tenantId, plan),
@@ -379,30 +448,27 @@ export class AnalyticsRepository {
   }
 
   /**
-   * The whole range in one statement: additive counters summed over days, distinct visitors over
-   * the union of the days' visitor sets, and the exact nearest-rank p95 read from the response-time
+   * The whole range in one statement: additive counters summed over months, days and raw slices,
+   * distinct visitors over the union of their visitor sets, and the exact nearest-rank p95 read from the response-time
    * index (walking down from the top: about 5% of the tenant's answers, never a sort of all of them).
    */
   async totals(tenantId: string, timeZone: string, days: DaySlice[], range: { from: Date; to: Date }, today: { lo: Date; hi: Date }): Promise<RangeTotals> {
     return this.db.tenant(tenantId, async (trx) => {
-      const plan = await this.plan(trx, tenantId, timeZone, days);
+      const plan = await this.plan(trx, tenantId, timeZone, days, { months: true });
       const sums = COUNTER_COLUMNS.filter((c) => c !== 'visitors' && c !== 'p95_response_ms')
         .map((c) => `coalesce(sum(${c}), 0)::bigint AS ${c}`)
         .join(', ');
       const result = await trx.raw(
         `WITH ${RANGE_CTES},
          sums AS (SELECT ${sums} FROM per_day),
-         models AS (
-           SELECT coalesce(jsonb_agg(jsonb_build_object('adapter', adapter, 'model', model, 'answers', answers,
-                    'promptTokens', prompt_tokens, 'completionTokens', completion_tokens) ORDER BY adapter, model), '[]'::jsonb) AS models
-           FROM (SELECT m->>'adapter' AS adapter, m->>'model' AS model, sum((m->>'answers')::bigint) AS answers,
-                        sum((m->>'promptTokens')::bigint) AS prompt_tokens, sum((m->>'completionTokens')::bigint) AS completion_tokens
-                 FROM per_day, jsonb_array_elements(per_day.models) m GROUP BY 1, 2) g
-         ),
-         -- Rolled days: popcount of the OR of their visitor bitmaps. Raw slices: their visitors not already in it.
+         models AS (${MERGED_MODELS('per_day')}),
+         -- Rolled days and months: popcount of the OR of their visitor bitmaps. Raw slices: their visitors not already in it.
          vbits AS MATERIALIZED (
-           SELECT b.chunk, bit_or(b.bits) AS bits FROM analytics_daily_visitor_bits b
-           WHERE b.tenant_id = ?::uuid AND b.day = ANY(?::date[]) GROUP BY b.chunk
+           SELECT b.chunk, bit_or(b.bits) AS bits FROM (
+             SELECT chunk, bits FROM analytics_daily_visitor_bits WHERE tenant_id = ?::uuid AND day = ANY(?::date[])
+             UNION ALL
+             SELECT chunk, bits FROM analytics_monthly_visitor_bits WHERE tenant_id = ?::uuid AND month = ANY(?::date[])
+           ) b GROUP BY b.chunk
          ),
          raw_visitors AS (SELECT DISTINCT hashtextextended(visitor_id, 0) AS h FROM raw WHERE visitor_id IS NOT NULL),
          visitors AS (
@@ -426,7 +492,7 @@ export class AnalyticsRepository {
          FROM sums, visitors, models, today`,
         [
           ...planBindings(tenantId, plan),
-          tenantId, plan.rolled, tenantId,
+          tenantId, plan.rolled, tenantId, plan.months, tenantId,
           tenantId, range.from.toISOString(), range.to.toISOString(),
           tenantId, today.lo.toISOString(), today.hi.toISOString(),
         ],

@@ -152,7 +152,7 @@ describe('analytics metrics', () => {
     expect(await summaryMetrics(ny, nyRange('2026-10-24', '2026-10-26'))).toMatchObject(empty);
     expect(await summaryMetrics(berlin, berlinRange('2026-10-31', '2026-11-03'))).toMatchObject(empty);
     // The second wall: without any tenant filter, row-level security shows each tenant only its rows.
-    for (const table of ['analytics_events', 'analytics_daily', 'analytics_daily_visitor_bits', 'analytics_visitor_ids', 'analytics_dirty_days']) {
+    for (const table of ['analytics_events', 'analytics_daily', 'analytics_daily_visitor_bits', 'analytics_visitor_ids', 'analytics_monthly', 'analytics_monthly_visitor_bits', 'analytics_dirty_days']) {
       const tenants = await t.db.tenant(berlin, (trx) => trx(table).distinct('tenant_id'));
       expect(tenants.map((r: { tenant_id: string }) => r.tenant_id).filter((id: string) => id !== berlin)).toEqual([]);
     }
@@ -163,8 +163,11 @@ describe('analytics metrics', () => {
       daily: await t.db.tenant(ny, (trx) => trx('analytics_daily').select(trx.raw('*')).orderBy('day')),
       visitors: await t.db.tenant(ny, (trx) => trx('analytics_daily_visitor_bits').orderBy(['day', 'chunk'])),
       ids: await t.db.tenant(ny, (trx) => trx('analytics_visitor_ids').orderBy('seq')),
+      monthly: await t.db.tenant(ny, (trx) => trx('analytics_monthly').orderBy('month')),
+      monthlyBits: await t.db.tenant(ny, (trx) => trx('analytics_monthly_visitor_bits').orderBy(['month', 'chunk'])),
     });
-    const strip = (s: Awaited<ReturnType<typeof snapshot>>) => ({ ...s, daily: s.daily.map(({ computed_at: _c, ...rest }: Record<string, unknown>) => rest) });
+    const withoutTime = (rows: Record<string, unknown>[]) => rows.map(({ computed_at: _c, ...rest }) => rest);
+    const strip = (s: Awaited<ReturnType<typeof snapshot>>) => ({ ...s, daily: withoutTime(s.daily), monthly: withoutTime(s.monthly) });
     const first = strip(await snapshot());
     const summaryBefore = await summaryMetrics(ny, nyRange('2026-10-31', '2026-11-03'));
 
@@ -197,6 +200,41 @@ describe('analytics metrics', () => {
     } finally {
       now = saved;
     }
+  });
+
+  it('reads a whole clean month from its month rollup, and its days again once one of them is dirty', async () => {
+    const store = (await tenancy.createTenant({ name: 'Monthly store', timeZone: 'UTC' })).id;
+    const conversation = (d: number) => `00000000-0000-4000-8000-${String(d).padStart(12, '0')}`;
+    // Each day of October 2026 (and the days around it): one conversation of visitor v(d % 3),
+    // answered in d × 100 ms with 100 prompt and 10 completion tokens on gpt-4o-mini.
+    const drafts: EventDraft[] = [];
+    for (let d = 0; d <= 32; d++) {
+      const occurredAt = new Date(Date.UTC(2026, 9, d, 12));
+      drafts.push({ type: 'conversation.started', occurredAt, conversationId: conversation(d), visitorId: `v${d % 3}` });
+      drafts.push({ type: 'message.answered', occurredAt, conversationId: conversation(d), visitorId: `v${d % 3}`, responseMs: d * 100, promptTokens: 100, completionTokens: 10, model: 'gpt-4o-mini', adapter: 'openai' });
+    }
+    record(store, drafts);
+    await analytics.recorder.flush();
+    await analytics.rollups.runDue();
+    const october = range('UTC', { from: '2026-10-01', to: '2026-10-31' });
+    // 31 answers of 100..3100 ms: mean 1600, p95 the 30th smallest = 3000. Cost 3100 × 0.15 + 310 × 0.60 per 1M.
+    const expected = { conversations: 31, visitors: 3, assistantMessages: 31, averageResponseMs: 1600, p95ResponseMs: 3000, promptTokens: 3100, completionTokens: 310, estimatedCostUsd: 0.000651 };
+    expect(await summaryMetrics(store, october)).toMatchObject(expected);
+    expect(await t.db.tenant(store, (trx) => trx('analytics_monthly').where({ month: '2026-10-01' }).first())).toMatchObject({ days: 31, conversations: 31, visitors: 3 });
+
+    // White box: the summary really reads the month row (tampered with here as the table owner)...
+    await t.db.knex('analytics_monthly').where({ tenant_id: store, month: '2026-10-01' }).update({ conversations: 1000 });
+    expect((await summaryMetrics(store, october)).conversations).toBe(1000);
+    // ...and stops reading it as soon as one of its days is dirty.
+    record(store, [{ type: 'conversation.started', occurredAt: new Date(Date.UTC(2026, 9, 15, 13)), conversationId: conversation(99) }]);
+    await analytics.recorder.flush();
+    expect(await summaryMetrics(store, october)).toMatchObject({ ...expected, conversations: 32 });
+    // Rolling that day up rewrites the month from its days.
+    expect((await analytics.rollups.runDue()).days).toBe(1);
+    expect(await t.db.tenant(store, (trx) => trx('analytics_monthly').where({ month: '2026-10-01' }).first())).toMatchObject({ days: 31, conversations: 32 });
+    expect(await summaryMetrics(store, october)).toMatchObject({ ...expected, conversations: 32 });
+    // A range that cuts into the month reads days, not the month row.
+    expect(await summaryMetrics(store, range('UTC', { from: '2026-10-02', to: '2026-10-31' }))).toMatchObject({ conversations: 31, assistantMessages: 30, p95ResponseMs: 3000 });
   });
 
   it('keeps the events table append-only for the application role', async () => {
