@@ -327,7 +327,6 @@ export class ChatService {
           id: messageId,
           text: input.text,
           clientMessageId: input.clientMessageId,
-          createdAt: now,
         });
         if (!inserted) throw problems.notFound('No such conversation.');
         const { message, duplicate, conversation: current } = inserted;
@@ -359,6 +358,8 @@ export class ChatService {
       return { messageId: stored.message.id };
     }
     this.deps.analytics.record({ type: 'message.received', tenantId, botId: claims.botId, conversationId, visitorId: claims.visitorId, occurredAt: now });
+    // The answer is stamped after the question, whatever the clocks of this host and the database say.
+    userMessage.created_at = stored.message.created_at;
     if (handle) handle.go();
     else this.turns.start(turn);
     return { messageId: stored.message.id };

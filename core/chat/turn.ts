@@ -86,7 +86,15 @@ class AssistantWriter {
     private readonly tenantId: string,
     private readonly conversationId: string,
     private readonly intervalMs: number,
+    /** The shopper's message: the answer's timestamp is never earlier. */
+    private readonly question: Pick<MessageRow, 'created_at'>,
   ) {}
+
+  private stamp(): Date {
+    const now = Date.now();
+    const after = new Date(this.question.created_at).getTime() + 1;
+    return new Date(Math.max(now, after));
+  }
 
   delta(text: string): void {
     if (!text) return;
@@ -124,7 +132,7 @@ class AssistantWriter {
   private async write(chunk: string): Promise<void> {
     const { repository } = this.deps;
     const first = !this.created;
-    const createdAt = new Date();
+    const createdAt = this.stamp();
     await this.deps.commit(
       this.tenantId,
       this.conversationId,
@@ -156,7 +164,7 @@ class AssistantWriter {
     await this.settle().catch(() => undefined);
     const { repository } = this.deps;
     const first = !this.created;
-    const createdAt = new Date();
+    const createdAt = this.stamp();
     await this.deps.commit(this.tenantId, this.conversationId, async () => {
       const events: NewEvent[] = [];
       if (first) events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } });
@@ -361,7 +369,7 @@ export class TurnRunner {
       controller,
       timeout,
       ctx,
-      writer: new AssistantWriter(deps, tenantId, conversationId, options.deltaIntervalMs ?? 25),
+      writer: new AssistantWriter(deps, tenantId, conversationId, options.deltaIntervalMs ?? 25, input.userMessage),
       choice,
       tools,
       guard: new OutputGuard(instructionsBlock(promptInput)),
