@@ -113,7 +113,7 @@ export class SseClient {
   }
 
   /** Waits until `predicate` holds for the collected events (or the stream ends / times out). */
-  async until(predicate: (events: SseEvent[]) => boolean, timeoutMs = 10_000): Promise<SseEvent[]> {
+  async until(predicate: (events: SseEvent[]) => boolean, timeoutMs = 20_000): Promise<SseEvent[]> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.events)) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for events; got ${JSON.stringify(this.events.map((e) => [e.id, e.event]))}`);
