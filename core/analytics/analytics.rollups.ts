@@ -29,6 +29,7 @@ export class AnalyticsRollups {
   private readonly logger: Logger;
   private readonly clock: () => Date;
   private task: ScheduledTask | undefined;
+  private running: Promise<void> | undefined;
 
   constructor(private readonly options: AnalyticsRollupsOptions) {
     this.repository = new AnalyticsRepository(options.db);
@@ -88,22 +89,28 @@ export class AnalyticsRollups {
     return this.rollupTenant(tenantId, options);
   }
 
-  /** Schedules the tick every minute (no overlapping runs within this instance). */
-  start(): void {
+  /** Schedules the tick, every minute by default (no overlapping runs within this instance). */
+  start(expression = '* * * * *'): void {
     if (this.task) return;
     this.task = cron.schedule(
-      '* * * * *',
+      expression,
       async () => {
-        const run = await this.runDue();
-        if (run.days > 0) this.logger.info(run, 'analytics rollups');
+        this.running = this.runDue()
+          .then((run) => {
+            if (run.days > 0) this.logger.info(run, 'analytics rollups');
+          })
+          .catch((error: unknown) => this.logger.error({ err: error }, 'analytics rollup tick failed'));
+        await this.running;
       },
       { name: 'analytics-rollups', noOverlap: true },
     );
   }
 
+  /** Stops the tick and waits for a running one, so shutdown does not close the database under it. */
   async stop(): Promise<void> {
     const task = this.task;
     this.task = undefined;
     if (task) await task.destroy();
+    await this.running;
   }
 }

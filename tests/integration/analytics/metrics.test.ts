@@ -237,6 +237,24 @@ describe('analytics metrics', () => {
     expect(await summaryMetrics(store, range('UTC', { from: '2026-10-02', to: '2026-10-31' }))).toMatchObject({ conversations: 31, assistantMessages: 30, p95ResponseMs: 3000 });
   });
 
+  it('rolls up on its own on the cron tick', async () => {
+    const store = (await tenancy.createTenant({ name: 'Ticking store', timeZone: 'Europe/Berlin' })).id;
+    record(store, [{ type: 'widget.opened', occurredAt: new Date('2026-10-01T10:00:00Z') }]);
+    await analytics.recorder.flush();
+    analytics.rollups.start('* * * * * *'); // every second, for the test
+    try {
+      const deadline = Date.now() + 10_000;
+      let rows: unknown[] = [];
+      while (rows.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        rows = await t.db.tenant(store, (trx) => trx('analytics_daily').select('widget_opens'));
+      }
+      expect(rows).toEqual([{ widget_opens: 1 }]);
+    } finally {
+      await analytics.rollups.stop();
+    }
+  });
+
   it('keeps the events table append-only for the application role', async () => {
     await expect(t.db.tenant(ny, (trx) => trx('analytics_events').update({ type: 'widget.opened' }))).rejects.toThrow(/permission denied/);
     await expect(t.db.tenant(ny, (trx) => trx('analytics_events').delete())).rejects.toThrow(/permission denied/);
