@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIdentity, newIdentitySecret, BOT_IDENTITY_PURPOSE } from '../../../core/tenancy/bot-identity.ts';
-import { SecretBox } from '../../../core/security/secret-box.ts';
+import { deriveKey, SecretBox } from '../../../core/security/secret-box.ts';
+import { VisitorTokens } from '../../../core/chat/visitor-tokens.ts';
 import { CreateSessionResponseSchema, ListMessagesResponseSchema, ProblemSchema } from '../../../core/wire/widget.ts';
 import { startTestApp, TEST_SECRET_KEY, type TestApp } from '../../helpers/app.ts';
-import { completed, createStore, expectWireEvents, STORE_ORIGIN, WidgetClient, type TestStore } from './helpers.ts';
+import { completed, createStore, expectWireEvents, SseClient, STORE_ORIGIN, WidgetClient, type TestStore } from './helpers.ts';
 
 /** The widget API on the real application, answered by the offline model (no API key configured). */
 describe('widget API (offline model)', () => {
@@ -151,6 +152,41 @@ describe('widget API (offline model)', () => {
     ]);
     expect(history.items[1]!.text).toBe(answer.data.text);
     expect(history.lastEventId).toBe(events.at(-1)!.id);
+  });
+
+  it('accepts the visitor token as a Bearer header on the event stream too, and refuses a bad one', async () => {
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey);
+    const url = `${app.url}/widget/v1/conversations/${widget.session.conversationId}/events`;
+    const viaHeader = new SseClient(url, { authorization: `Bearer ${widget.session.visitorToken}`, origin: STORE_ORIGIN });
+    await viaHeader.opened();
+    expect(viaHeader.status).toBe(200);
+    await widget.send('hello');
+    await viaHeader.until((es) => completed(es).length === 1);
+    await viaHeader.close();
+    const bad = await fetch(`${url}?token=${'x'.repeat(40)}`, { headers: { origin: STORE_ORIGIN } });
+    expect(bad.status).toBe(401);
+  });
+
+  it('answers an expired token with 401 that the widget can read (CORS headers), so it starts a new session', async () => {
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey);
+    const yesterday = new VisitorTokens(deriveKey(TEST_SECRET_KEY, 'visitor-tokens'), () => new Date(Date.now() - 25 * 3600_000));
+    const { token } = yesterday.sign({ tenantId: store.tenantId, botId: store.botId, visitorId: widget.session.visitorId, conversationId: widget.session.conversationId });
+    const res = await fetch(`${app.url}/widget/v1/conversations/${widget.session.conversationId}/messages`, { headers: { authorization: `Bearer ${token}`, origin: STORE_ORIGIN } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('access-control-allow-origin')).toBe(STORE_ORIGIN);
+    expect((await res.json()).type).toBe('/problems/token-expired');
+    // A token signed with another key is not ours at all.
+    const forged = new VisitorTokens(deriveKey('another-secret-key-0123456789abcdef0123456789', 'visitor-tokens')).sign({
+      tenantId: store.tenantId,
+      botId: store.botId,
+      visitorId: widget.session.visitorId,
+      conversationId: widget.session.conversationId,
+    });
+    const refused = await fetch(`${app.url}/widget/v1/conversations/${widget.session.conversationId}/messages`, { headers: { authorization: `Bearer ${forged.token}`, origin: STORE_ORIGIN } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('stores a repeated clientMessageId once and answers once', async () => {
