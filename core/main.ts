@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const base = config.http.publicUrl.startsWith(`http://localhost:${config.http.port}`) ? url : config.http.publicUrl;
   application.logger.info({ url: base, ms: Date.now() - started }, 'Concierge is ready');
 
-  const lines = [`Concierge is running at ${base}`, `  demo store:   ${base}/`, `  dashboard:    ${base}/admin`, `  API docs:     ${base}/api/docs`];
+  const lines = [`Concierge is running at ${base}`, `  demo store:   ${base}/`, `  API docs:     ${base}/api/docs`];
   if (!config.mail.smtpUrl && !config.isProduction) lines.push(`  dev outbox:   ${base}/dev/outbox`);
   const demo = application.demo;
   if (demo?.admin) {

@@ -40,7 +40,7 @@ export function demoHttpModule(deps: DemoHttpDeps): HttpModule {
 <title>${DEMO_STORE.name} — Concierge demo</title><link rel="stylesheet" href="/demo/demo.css"></head>
 <body><header><h1>${DEMO_STORE.name}</h1><p>${DEMO_STORE.tagline}</p>
 <p class="note">This is a demo storefront. The assistant in the corner is Concierge, added with one script tag.
-Merchant console: <a href="/admin">/admin</a> · API: <a href="/api/docs">/api/docs</a></p></header>
+Merchant API: <a href="/api/docs">/api/docs</a></p></header>
 <main><ul class="grid">${cards}</ul></main>
 ${key ? raw(deps.snippet(key, `${origin}/widget.js`)) : raw('<!-- no demo bot: the database was not seeded with the demo store -->')}
 </body></html>`));
