@@ -172,6 +172,7 @@ export class ChatService {
     if (stored.length > 0) {
       this.deps.hub.publish(stored);
       // Durable writes announce after commit, off the caller's path (see ChatRepository.notify).
+      // Durable writes announce after commit, off the caller's path (see ChatEventHub.announce).
       if (durable) void this.announce(stored);
     }
     return { value, events: stored };
@@ -179,7 +180,8 @@ export class ChatService {
 
   private async announce(events: StoredEvent[], attempt = 0): Promise<void> {
     try {
-      await this.deps.repository.notify(events);
+      // One round trip on the LISTEN connection; through the pool only while that one is down.
+      if (!(await this.deps.hub.announce(events))) await this.deps.repository.notify(events);
     } catch (error) {
       if (attempt < 3) {
         setTimeout(() => void this.announce(events, attempt + 1), 200 * 2 ** attempt).unref();

@@ -313,6 +313,19 @@ export class ChatEventHub {
     ch.retryTimer.unref();
   }
 
+  /**
+   * Announces committed events to every instance (this one included) on the LISTEN connection: a
+   * single statement outside any transaction that writes, so it waits for no WAL flush and holds
+   * PostgreSQL's notify lock only for an instant. false when the connection is down.
+   */
+  async announce(events: StoredEvent[]): Promise<boolean> {
+    const client = this.client;
+    if (!client || events.length === 0) return events.length === 0;
+    const payloads = events.map((e) => `${e.tenantId}:${e.conversationId}:${e.seq}:${e.type}`);
+    await client.query(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, [CHAT_NOTIFY_CHANNEL, payloads]);
+    return true;
+  }
+
   // ---------------------------------------------------------------- LISTEN connection
 
   private listen(): Promise<void> {

@@ -79,6 +79,21 @@ export class LlmSettingsRepository {
     });
   }
 
+  /** The usage row update as a statement to run with the answer's own write (`appendEvents` `with`). */
+  static addUsageSql(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date): { sql: string; bindings: Record<string, unknown> } {
+    return {
+      sql: `INSERT INTO llm_usage_monthly AS u (tenant_id, month, prompt_tokens, completion_tokens) VALUES (:usTenant, :usMonth, :usPrompt, :usCompletion)
+            ON CONFLICT (tenant_id, month) DO UPDATE SET prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens
+            RETURNING 1`,
+      bindings: {
+        usTenant: tenantId,
+        usMonth: monthOf(at),
+        usPrompt: Math.max(0, Math.round(usage.promptTokens)),
+        usCompletion: Math.max(0, Math.round(usage.completionTokens)),
+      },
+    };
+  }
+
   async addUsage(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date): Promise<void> {
     if (usage.promptTokens <= 0 && usage.completionTokens <= 0) return;
     await this.db.tenant(tenantId, (trx) =>

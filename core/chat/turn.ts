@@ -9,7 +9,7 @@ import { buildHistory, buildSystemPrompt, instructionsBlock } from './context.ts
 import { mergeCards } from './core-tools.ts';
 import { chatStrings } from './i18n/strings.ts';
 import { LlmError, type LlmMessage, type LlmRequest, type LlmStreamEvent, type LlmToolCall } from './llm.port.ts';
-import type { LlmChoice, LlmResolver, LlmSettingsRepository, TenantLlmState } from './llm-settings.ts';
+import { LlmSettingsRepository, type LlmChoice, type LlmResolver, type TenantLlmState } from './llm-settings.ts';
 import { OutputGuard } from './output-guard.ts';
 import type { ToolContext, ToolDefinition, ToolRegistry } from './tools.ts';
 
@@ -30,7 +30,7 @@ export interface TurnOptions {
   maxOutputTokens?: number;
   /** The whole turn, all rounds and tools. Default 120 s. */
   turnTimeoutMs?: number;
-  /** Least time between two delta writes of one message (the first goes out at once). Default 25 ms. */
+  /** Least time between two delta writes of one message (the first goes out at once). Default 40 ms. */
   deltaIntervalMs?: number;
 }
 
@@ -159,7 +159,10 @@ class AssistantWriter {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** The final, authoritative text and cards (`message.completed`), and the assistant stops typing. */
+  /**
+   * The final, authoritative text and cards (`message.completed`), and the assistant stops typing;
+   * the tenant's token usage is added in the same statement.
+   */
   async complete(result: CompletedMessage, extra: NewEvent[] = []): Promise<void> {
     await this.settle().catch(() => undefined);
     const { repository } = this.deps;
@@ -177,7 +180,8 @@ class AssistantWriter {
       const statement = first
         ? repository.insertCompletedMessageSql(this.tenantId, this.conversationId, this.messageId, createdAt, result)
         : repository.completeMessageSql(this.tenantId, this.messageId, result);
-      return { value: undefined, events, append: { with: [statement], countMessage: { preview: result.text } } };
+      const usage = LlmSettingsRepository.addUsageSql(this.tenantId, { promptTokens: result.promptTokens ?? 0, completionTokens: result.completionTokens ?? 0 }, this.deps.clock());
+      return { value: undefined, events, append: { with: [statement, usage], countMessage: { preview: result.text } } };
     });
     this.created = true;
   }
@@ -369,7 +373,7 @@ export class TurnRunner {
       controller,
       timeout,
       ctx,
-      writer: new AssistantWriter(deps, tenantId, conversationId, options.deltaIntervalMs ?? 25, input.userMessage),
+      writer: new AssistantWriter(deps, tenantId, conversationId, options.deltaIntervalMs ?? 40, input.userMessage),
       choice,
       tools,
       guard: new OutputGuard(instructionsBlock(promptInput)),
@@ -454,7 +458,6 @@ export class TurnRunner {
         adapter: choice.llm.name,
         responseMs,
       });
-      await this.addUsage(tenantId, usage);
       deps.analytics.record({
         type: 'message.answered',
         tenantId,
@@ -513,8 +516,8 @@ export class TurnRunner {
       );
     } catch (persistError) {
       deps.logger.error({ err: persistError, tenantId, conversationId }, 'could not record the failed turn');
+      await this.addUsage(tenantId, progress.usage);
     }
-    await this.addUsage(tenantId, progress.usage);
     deps.analytics.record({
       type: 'llm.error',
       tenantId,
