@@ -307,11 +307,19 @@ describe('openai adapter: per-tenant keys, abort, secrecy', () => {
   it('aborting during a retry wait ends with ABORTED', async () => {
     fake.script(fakeTurn.error(503, { retryAfter: '5' }), fakeTurn.text('never'));
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    // Abort once the first attempt was answered (503, retry-after 5 s), i.e. inside the retry
+    // wait — not after a fixed delay, which a loaded machine can overrun before the first request.
+    const watch = setInterval(() => {
+      if (fake.chatRequests().length >= 1) {
+        clearInterval(watch);
+        setTimeout(() => controller.abort(), 50);
+      }
+    }, 5);
     const started = Date.now();
     const { error } = await collect(llm().stream(req({ signal: controller.signal })));
+    clearInterval(watch);
     expect(error).toMatchObject({ code: 'ABORTED' });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(4_000); // far less than the 5 s retry-after
     expect(fake.chatRequests()).toHaveLength(1);
   });
 
