@@ -1,6 +1,6 @@
 import type { PluginContext } from '@concierge/plugin-sdk';
-import type { HostedPlugin } from '../plugins/host.ts';
-import type { InstallationRow } from '../plugins/plugin-state.repository.ts';
+import type { HostedPlugin } from '../plugin-host/host.ts';
+import type { InstallationRow } from '../plugin-host/plugin-state.repository.ts';
 import type { RemoteOrderLookup } from '../orders/orders.service.ts';
 import { toolParameters, type ToolDefinition, type ToolProvider } from './tools.ts';
 

@@ -1,7 +1,7 @@
 import { definePlugin, type PluginContext } from '@concierge/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { PluginCandidate } from '../../../core/plugins/host.ts';
+import type { PluginCandidate } from '../../../core/plugin-host/host.ts';
 import { fakeTurn, startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai-server.ts';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
 import { completed, createStore, WidgetClient, type TestStore } from './helpers.ts';

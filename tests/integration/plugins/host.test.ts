@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePlugin, type PluginSetupContext } from '@concierge/plugin-sdk';
 import pino from 'pino';
 import { z } from 'zod';
-import { createPluginHttpClient, PluginHost, type PluginCandidate } from '../../../core/plugins/host.ts';
+import { createPluginHttpClient, PluginHost, type PluginCandidate } from '../../../core/plugin-host/host.ts';
 import { SecretBox } from '../../../core/security/secret-box.ts';
 import { startTestApp, TEST_SECRET_KEY, type TestApp } from '../../helpers/app.ts';
 
