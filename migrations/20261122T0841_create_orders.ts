@@ -14,7 +14,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('number').notNullable();
     t.text('email');
     t.text('customer_id');
-    // Normalised (core/chat/tool-results.ts OrderStatusSchema); raw_status is what the platform said.
+    // Normalised (core/orders/orders.tools.schema.ts OrderStatusSchema); raw_status is what the platform said.
     t.text('status').notNullable();
     t.text('raw_status');
     t.timestamp('placed_at', { useTz: true }).notNullable();

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Store as ExpressRateLimitStore, IncrementResponse } from 'express-rate-limit';
 import type { Database } from '../db/database.ts';
-import { problems } from '../http/problem.ts';
+import { RateLimitedError } from './rate-limit.errors.ts';
 
 /**
  * Fixed-window counters in PostgreSQL (design.md §3, §11), so limits hold across instances.
@@ -161,7 +161,7 @@ export class RateLimitCounters {
         (state) => {
           if (state.count <= options.limit) return next();
           const wait = (state.resetAt.getTime() - this.now().getTime()) / 1000;
-          next(problems.tooManyRequests('Too many requests; try again later.', wait));
+          next(new RateLimitedError('Too many requests; try again later.', wait));
         },
         next,
       );

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Authenticator } from '../accounts/auth-context.ts';
-import { authOf } from '../accounts/auth-context.ts';
+import type { Authenticator } from '../accounts/index.ts';
+import { authOf } from '../accounts/index.ts';
 import type { HttpModule } from '../http/app.ts';
 import { problems } from '../http/problem.ts';
+import { decodeKeyset, encodeKeyset } from '../kernel/cursor.ts';
 import { defineRoute, reply } from '../http/route.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import { BotCreateSchema, BotListQuerySchema, BotListSchema, BotParamsSchema, BotPatchSchema, BotSchema, BotWithSecretSchema } from './bots.schema.ts';
@@ -31,22 +32,14 @@ export function botBody(row: BotRow) {
     greeting: row.greeting,
     persona: row.persona,
     theme: row.theme as z.infer<typeof BotSchema>['theme'],
+    businessHours: row.business_hours ?? null,
+    greetings: row.greetings ?? {},
     hasIdentitySecret: Boolean(row.identity_secret_encrypted),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime()) || !z.uuid().safeParse(id).success) throw new Error('bad cursor');
-    return { createdAt, id };
-  } catch {
-    throw problems.validation([{ path: 'query.cursor', message: 'is not a cursor this API returned' }]);
-  }
-}
 
 /** Merchant API for bots (design.md §10). */
 export function botsHttpModule(deps: { tenancy: TenancyRepository; auth: Authenticator; identitySecrets: SecretBox }): HttpModule {
@@ -89,12 +82,13 @@ export function botsHttpModule(deps: { tenancy: TenancyRepository; auth: Authent
         before: [auth.require('bots:read')],
         responses: { 200: { description: 'Bots', schema: BotListSchema } },
         handler: async ({ query, req }) => {
-          const rows = await tenancy.listBotsPage(authOf(req).tenantId, { limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined });
+          const after = decodeKeyset('bots', query.cursor);
+          const rows = await tenancy.listBotsPage(authOf(req).tenantId, { limit: query.limit + 1, after: after && { createdAt: after.at, id: after.id } });
           const page = rows.slice(0, query.limit);
           const last = page.at(-1);
           return {
             items: page.map(botBody),
-            nextCursor: rows.length > query.limit && last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString('base64url') : null,
+            nextCursor: rows.length > query.limit && last ? encodeKeyset('bots', last.created_at, last.id) : null,
           };
         },
       }),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isIanaTimeZone } from '../wire/time-zone.ts';
+import { TIME_ZONE_DOC } from '../wire/documented.ts';
 
 /** Wire shapes of the bots merchant API (design.md §10). Theme matches the widget's (core/wire/widget.ts). */
 
@@ -27,27 +29,25 @@ export const OriginSchema = z
     }
     return origin;
   })
-  .meta({ example: 'https://shop.example' });
+  .meta({
+    // normalizeOrigin's rule as far as a pattern can say it (scheme case-insensitive, no path, query or fragment).
+    pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+/?$',
+    description: 'An origin: http or https, a host (no user or password), an optional port; no path, query or fragment.',
+    example: 'https://shop.example',
+  });
 
 export const AllowedOriginsSchema = z
   .array(OriginSchema)
   .max(50)
   .transform((origins) => [...new Set(origins)])
-  .meta({ description: 'Origins the widget may run on (CORS and the session check).', example: ['https://shop.example'] });
+  .meta({ description: 'Origins the widget may run on (CORS and the session check). Repeated origins are kept once.', example: ['https://shop.example'] });
 
 export const BotTimeZoneSchema = z
   .string()
   .min(1)
   .max(64)
-  .refine((zone) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be an IANA time zone such as "Europe/Berlin"')
-  .meta({ example: 'Europe/Berlin' });
+  .refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Berlin"')
+  .meta({ ...TIME_ZONE_DOC, example: 'Europe/Berlin' });
 
 export const BotLocaleSchema = z
   .string()
@@ -63,6 +63,31 @@ export const BotThemeSchema = z
   })
   .meta({ id: 'BotTheme', example: { accentColor: '#7c3aed' } });
 
+const Clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be a time such as "09:00"');
+const DayHours = z
+  .array(
+    z
+      .strictObject({ start: Clock, end: Clock })
+      .refine((r) => r.start < r.end, 'start must be before end')
+      .meta({ description: '`start` must be before `end` ("24:00" ends a day).' }),
+  )
+  .max(6);
+export const BusinessHoursSchema = z
+  .strictObject({
+    mon: DayHours.optional(),
+    tue: DayHours.optional(),
+    wed: DayHours.optional(),
+    thu: DayHours.optional(),
+    fri: DayHours.optional(),
+    sat: DayHours.optional(),
+    sun: DayHours.optional(),
+  })
+  .meta({
+    id: 'BusinessHours',
+    description: "Hours a person answers chats, in the bot's time zone; a day left out is closed. The assistant tells shoppers whether someone is online from these.",
+    example: { mon: [{ start: '09:00', end: '17:00' }], tue: [{ start: '09:00', end: '17:00' }] },
+  });
+
 const fields = {
   name: z.string().trim().min(1, 'must not be empty').max(80).meta({ example: 'Shop assistant' }),
   allowedOrigins: AllowedOriginsSchema,
@@ -71,6 +96,11 @@ const fields = {
   greeting: z.string().max(1000).nullable().meta({ example: 'Hi! How can I help?' }),
   persona: z.string().max(4000).nullable().meta({ example: 'You are the friendly assistant of a fashion store.' }),
   theme: BotThemeSchema,
+  businessHours: BusinessHoursSchema.nullable(),
+  greetings: z
+    .record(z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'keys must be language tags such as "de"'), z.string().max(1000))
+    .refine((g) => Object.keys(g).length <= 30, 'at most 30 languages')
+    .meta({ maxProperties: 30, description: 'Greeting per language of the shopper\'s page ("de", "en-GB"); `greeting` is used for the others.', example: { de: 'Hallo! Wie kann ich helfen?' } }),
 };
 
 export const BotCreateSchema = z
@@ -82,6 +112,8 @@ export const BotCreateSchema = z
     greeting: fields.greeting.optional(),
     persona: fields.persona.optional(),
     theme: fields.theme.optional(),
+    businessHours: fields.businessHours.optional(),
+    greetings: fields.greetings.optional(),
   })
   .meta({ id: 'BotCreate', example: { name: 'Shop assistant', allowedOrigins: ['https://shop.example'], locale: 'en', timeZone: 'Europe/Berlin' } });
 
@@ -94,9 +126,12 @@ export const BotPatchSchema = z
     greeting: fields.greeting.optional(),
     persona: fields.persona.optional(),
     theme: fields.theme.optional(),
+    businessHours: fields.businessHours.optional(),
+    greetings: fields.greetings.optional(),
   })
   .refine((patch) => Object.values(patch).some((v) => v !== undefined), 'must change at least one field')
-  .meta({ id: 'BotPatch', example: { greeting: 'Hello again!' } });
+  // "at least one field" as JSON Schema: one of the known fields is present.
+  .meta({ id: 'BotPatch', anyOf: Object.keys(fields).map((key) => ({ required: [key] })), example: { greeting: 'Hello again!' } });
 
 export const BotSchema = z
   .object({
@@ -109,6 +144,8 @@ export const BotSchema = z
     greeting: z.string().nullable(),
     persona: z.string().nullable(),
     theme: BotThemeSchema,
+    businessHours: BusinessHoursSchema.nullable(),
+    greetings: z.record(z.string(), z.string()),
     hasIdentitySecret: z.boolean(),
     createdAt: z.iso.datetime({ offset: true }),
     updatedAt: z.iso.datetime({ offset: true }),

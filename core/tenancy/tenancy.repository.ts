@@ -1,4 +1,5 @@
-import type { Database, Tx } from '../db/database.ts';
+import type { Knex } from 'knex';
+import type { Database, ReadQuery, Tx } from '../db/database.ts';
 import { newBotPublicKey, tenantIdFromBotKey } from './keys.ts';
 
 export interface TenantRow {
@@ -21,6 +22,10 @@ export interface BotRow {
   greeting: string | null;
   persona: string | null;
   theme: Record<string, unknown>;
+  /** Weekly hours a person answers chats, in the bot's zone; null when not set (issue #18). */
+  business_hours: BusinessHours | null;
+  /** Greetings by language tag ("de", "en-GB"); `greeting` is the fallback. */
+  greetings: Record<string, string>;
   identity_secret_encrypted: string | null;
   created_at: Date;
   updated_at: Date;
@@ -34,8 +39,14 @@ export interface NewBot {
   greeting?: string | null;
   persona?: string | null;
   theme?: Record<string, unknown>;
+  businessHours?: BusinessHours | null;
+  greetings?: Record<string, string>;
   identitySecretEncrypted?: string | null;
 }
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+/** "HH:mm" wall-clock ranges per weekday; a missing or empty day is closed. */
+export type BusinessHours = Partial<Record<Weekday, { start: string; end: string }[]>>;
 
 export class TenancyRepository {
   constructor(private readonly db: Database) {}
@@ -72,27 +83,42 @@ export class TenancyRepository {
   }
 
   getTenant(tenantId: string): Promise<TenantRow | undefined> {
-    return this.db.tenant(tenantId, (trx) => trx<TenantRow>('tenants').where({ id: tenantId }).first());
+    return this.db.tenant(tenantId, (trx) => this.tenantIn(trx, tenantId));
+  }
+
+  /** The same read inside a caller's unit of work (one transaction per request). */
+  tenantIn(trx: Tx, tenantId: string): Promise<TenantRow | undefined> {
+    return Promise.resolve(this.tenantQuery(trx, tenantId));
+  }
+
+  /** The same read as a query not yet run, for `Database.tenantBatch` (one round trip). */
+  tenantQuery(knex: Knex, tenantId: string): ReadQuery<TenantRow | undefined> {
+    return knex<TenantRow>('tenants').where({ id: tenantId }).first();
   }
 
   createBot(tenantId: string, bot: NewBot): Promise<BotRow> {
-    return this.db.tenant(tenantId, async (trx) => {
-      const [row] = await trx('bots')
-        .insert({
-          tenant_id: tenantId,
-          name: bot.name,
-          public_key: newBotPublicKey(tenantId),
-          allowed_origins: bot.allowedOrigins,
-          locale: bot.locale ?? 'en',
-          time_zone: bot.timeZone ?? 'UTC',
-          greeting: bot.greeting ?? null,
-          persona: bot.persona ?? null,
-          theme: JSON.stringify(bot.theme ?? {}),
-          identity_secret_encrypted: bot.identitySecretEncrypted ?? null,
-        })
-        .returning('*');
-      return row as BotRow;
-    });
+    return this.db.tenant(tenantId, (trx) => this.insertBot(trx, tenantId, bot));
+  }
+
+  /** Inserts a bot inside the caller's unit of work (a store created by a platform install). */
+  async insertBot(trx: Tx, tenantId: string, bot: NewBot): Promise<BotRow> {
+    const [row] = await trx('bots')
+      .insert({
+        tenant_id: tenantId,
+        name: bot.name,
+        public_key: newBotPublicKey(tenantId),
+        allowed_origins: bot.allowedOrigins,
+        locale: bot.locale ?? 'en',
+        time_zone: bot.timeZone ?? 'UTC',
+        greeting: bot.greeting ?? null,
+        persona: bot.persona ?? null,
+        theme: JSON.stringify(bot.theme ?? {}),
+        ...(bot.greetings !== undefined ? { greetings: JSON.stringify(bot.greetings) } : {}),
+        ...(bot.businessHours !== undefined ? { business_hours: bot.businessHours === null ? null : JSON.stringify(bot.businessHours) } : {}),
+        identity_secret_encrypted: bot.identitySecretEncrypted ?? null,
+      })
+      .returning('*');
+    return row as BotRow;
   }
 
   listBots(tenantId: string): Promise<BotRow[]> {
@@ -124,6 +150,8 @@ export class TenancyRepository {
     if (patch.greeting !== undefined) changes.greeting = patch.greeting;
     if (patch.persona !== undefined) changes.persona = patch.persona;
     if (patch.theme !== undefined) changes.theme = JSON.stringify(patch.theme);
+    if (patch.greetings !== undefined) changes.greetings = JSON.stringify(patch.greetings);
+    if (patch.businessHours !== undefined) changes.business_hours = patch.businessHours === null ? null : JSON.stringify(patch.businessHours);
     if (patch.identitySecretEncrypted !== undefined) changes.identity_secret_encrypted = patch.identitySecretEncrypted;
     return this.db.tenant(tenantId, async (trx) => {
       const [row] = await trx('bots')
