@@ -5,48 +5,73 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import cron from 'node-cron';
+import pg from 'pg';
 import pino, { type Logger } from 'pino';
-import { startEmbeddedPostgres } from '../adapters/db/embedded-postgres.ts';
+import { createLogMailer } from '../adapters/mail/log.ts';
 import { createOutboxMailer } from '../adapters/mail/outbox.ts';
 import { createSmtpMailer } from '../adapters/mail/smtp.ts';
-import { createOfflineLlm } from '../adapters/llm/offline.ts';
+import { createOfflineLlm } from '../adapters/llm/offline/index.ts';
 import { createOpenAiLlm } from '../adapters/llm/openai.ts';
 import { AccountsRepository } from './accounts/accounts.repository.ts';
 import { createAnalytics, type Analytics } from './analytics/analytics.module.ts';
 import type { Authenticator } from './accounts/auth-context.ts';
 import { accountsHttpModule } from './accounts/accounts.routes.ts';
 import { AccountsService, type FirstStartResult } from './accounts/accounts.service.ts';
+import { notificationPrefsHttpModule } from './accounts/notification-prefs.routes.ts';
 import { ApiKeysService } from './accounts/api-keys.service.ts';
 import { AccountsAuthenticator } from './accounts/authenticator.ts';
+import { platformCaller } from './accounts/index.ts';
+import { EmbeddedAdmin } from './plugin-host/index.ts';
+import { SessionCache } from './accounts/session-cache.ts';
 import { SessionCookies } from './accounts/cookies.ts';
 import { TeamService } from './accounts/team.service.ts';
 import { AccessTokens } from './accounts/tokens.ts';
 import { CatalogRepository } from './catalog/catalog.repository.ts';
+import { createCatalogModule, type CatalogFeedOptions, type CatalogModule } from './catalog/catalog.module.ts';
+import type { ImportWorkerOptions } from './catalog/import.worker.ts';
 import { createBookingModule, type BookingModule } from './booking/booking.module.ts';
 import type { OutboxWorkerOptions } from './booking/outbox.worker.ts';
 import { createChat, type ChatModule, type ChatTuning } from './chat/chat.module.ts';
-import { PluginInstallations, pluginOrderLookup } from './chat/plugin-tools.ts';
-import { visitorOf as chatVisitorOf } from './chat/widget-gate.ts';
+import { knowledgeTestHttpModule } from './catalog/knowledge-test.routes.ts';
+import { PluginInstallations, pluginCustomerOrders, pluginOrderLookup, pluginToolProvider } from './plugin-host/plugin-contributions.ts';
+import { isPluginError } from '@concierge/plugin-sdk';
+import { createWidgetAccess, visitorOf as widgetVisitorOf } from './widget-access/index.ts';
 import type { Config } from './config.ts';
-import { Database } from './db/database.ts';
+import { startEmbeddedPostgres } from '../adapters/db/load-embedded.ts';
+import type { Database } from './db/database.ts';
+import { openDatabase } from './db/open-database.ts';
+import { PgListener } from './db/pg-listener.ts';
 import { migrateLatest } from './db/migrator.ts';
 import { demoHttpModule } from './demo/demo.http.ts';
-import { seedDemo, type DemoSeedResult } from './demo/seed.ts';
+import { seedDemoBooking } from './demo/booking-seed.ts';
+import { allowDemoOrigins, seedDemo, type DemoSeedResult } from './demo/seed.ts';
 import { devOutboxHttpModule } from './dev/outbox.http.ts';
-import { createHttpApp, type HttpModule } from './http/app.ts';
+import { createHttpApp, metricsApp, type HttpModule } from './http/app.ts';
 import { Metrics } from './http/metrics.ts';
 import { listen } from './http/server.ts';
 import { Lifecycle } from './lifecycle/lifecycle.ts';
+import { withFlatHeaders } from './mail/flat-headers.ts';
 import type { MailPort } from './mail/mail.port.ts';
 import { createPluginHttpClient, PluginHost, type PluginCandidate } from './plugin-host/host.ts';
 import type { CoreEventSink } from './plugin-host/plugin-context.ts';
 import { PluginStateRepository } from './plugin-host/plugin-state.repository.ts';
-import { pluginsHttpModule } from './plugin-host/plugins.http.ts';
+import { dashboardSignInForConnect, pluginsHttpModule } from './plugin-host/plugins.http.ts';
 import { createPluginContext } from './plugin-host/plugin-context.ts';
+import { PlatformProducts } from './catalog/platform-products.ts';
+import { CatalogSync, type CatalogSyncOptions } from './plugin-host/catalog-sync.ts';
+import { ComplianceService } from './plugin-host/compliance.ts';
+import { createCoreEventSink } from './plugin-host/core-events.ts';
+import { InstallStates } from './plugin-host/install-states.ts';
+import { InstallationsService } from './plugin-host/installations.service.ts';
+import { installationsHttpModule } from './plugin-host/installations.routes.ts';
+import { privacyRequestsHttpModule } from './plugin-host/privacy-requests.routes.ts';
+import type { RetryPolicy } from './plugin-host/plugin-state.repository.ts';
 import { OrdersRepository } from './orders/orders.repository.ts';
 import { OrdersService } from './orders/orders.service.ts';
+import { registerOrderTools } from './orders/orders.tools.ts';
 import { RateLimitCounters } from './security/rate-limit.ts';
 import { deriveKey, SecretBox } from './security/secret-box.ts';
+import { dashboardHttpModule } from './storefront/dashboard.http.ts';
 import { widgetAssetsHttpModule } from './storefront/widget-assets.http.ts';
 import { botIdentitySecretBox, botsHttpModule } from './tenancy/bots.routes.ts';
 import { TenancyRepository } from './tenancy/tenancy.repository.ts';
@@ -81,16 +106,22 @@ export interface Application {
   maintenance: { sweepStuckWebhooks(olderThanSeconds?: number): Promise<number> };
   /** Set on the first start of an empty database with the demo enabled. */
   demo: DemoSeedResult | undefined;
+  /** Whether the demo storefront is served at `/` (never in production). */
+  demoPage: boolean;
   /** Analytics: `recorder.record(event)` for chat and booking; service and rollups for tests. */
   analytics: Analytics;
-  /** The chat engine: `chat.tools` takes more tools (booking), `chat.gate` guards other widget routes. */
+  /** The chat engine: `chat.tools` takes the modules' tools (catalog, orders, booking). */
   chat: ChatModule;
   /** The order cache the assistant's order lookup reads. */
   orders: OrdersService;
   /** Booking (issue #5): services, bookings, the manage pages and the mail outbox worker. */
   booking: BookingModule;
+  /** The store's own catalog and FAQ (issue #18): merchant API and CSV import worker. */
+  catalog: CatalogModule;
+  /** Plugin host services (issue #10): installs, the catalog sync worker, privacy requests. */
+  pluginServices: { installations: InstallationsService; catalogSync: CatalogSync; compliance: ComplianceService; states: InstallStates };
   /** Starts listening; resolves with the bound port. */
-  listen(): Promise<{ port: number; url: string }>;
+  listen(): Promise<{ port: number; url: string; metricsPort?: number }>;
   /** Graceful shutdown: HTTP first, then plugins, mail, database. Idempotent. */
   stop(): Promise<void>;
 }
@@ -110,6 +141,11 @@ export interface ApplicationOptions {
   chat?: ChatTuning;
   /** Booking outbox worker tuning (tests: tick every second, short leases); `enabled: false` leaves sending to other instances. */
   booking?: { worker?: OutboxWorkerOptions & { enabled?: boolean } };
+  /** CSV import worker tuning; `enabled: false` leaves imports to other instances. */
+  /** Catalog import tuning; `feed.allowLoopback` (tests' fake feed servers) is refused in production. */
+  catalog?: { worker?: ImportWorkerOptions & { enabled?: boolean }; feed?: CatalogFeedOptions };
+  /** Plugin host tuning (tests: small sync pages, fast retries). */
+  pluginHost?: { catalogSync?: CatalogSyncOptions; webhookRetry?: RetryPolicy };
 }
 
 export async function discoverPlugins(dir = path.join(ROOT, 'plugins')): Promise<PluginCandidate[]> {
@@ -135,20 +171,6 @@ async function resolveSecretKey(config: Config, logger: Logger): Promise<string>
   }
 }
 
-/** The configured PostgreSQL, or the embedded one under the data dir; closed through the lifecycle. */
-export async function openDatabase(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<Database> {
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: starting the embedded PostgreSQL');
-    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (m) => logger.debug({ component: 'embedded-postgres' }, m) });
-    lifecycle.onShutdown('embedded-postgres', () => embedded.stop());
-    databaseUrl = embedded.url;
-  }
-  const db = Database.connect(databaseUrl, { poolMax: config.dbPoolMax });
-  lifecycle.onShutdown('database', () => db.close());
-  return db;
-}
-
 export async function createApplication(config: Config, options: ApplicationOptions = {}): Promise<Application> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'concierge' } });
   const lifecycle = new Lifecycle();
@@ -159,24 +181,41 @@ export async function createApplication(config: Config, options: ApplicationOpti
   };
 
   try {
-    const db = await openDatabase(config, logger, lifecycle);
+    const db = await openDatabase(config, logger, lifecycle, startEmbeddedPostgres);
     const applied = await migrateLatest(db.knex);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+    // The instance's one LISTEN connection (chat fan-out, session and bot cache invalidation).
+    const listenUrl = config.databaseListenUrl ?? (db.knex.client.config.connection as { connectionString: string }).connectionString;
+    const listener = new PgListener({
+      connect: async () => {
+        const client = new pg.Client({ connectionString: listenUrl, keepAlive: true, application_name: 'concierge-listen' });
+        await client.connect();
+        return client;
+      },
+      logger,
+    });
+    lifecycle.onShutdown('listener', () => listener.close());
+    await listener.start();
 
     const secretKey = await resolveSecretKey(config, logger);
     const pluginSecrets = new SecretBox(secretKey, 'plugin-secrets');
 
-    // Mail: SMTP when configured, else the development outbox.
+    // Mail: SMTP, or an explicit "drop it with a log line", or (never in production) the development outbox.
     let mail: MailPort;
     const modules: HttpModule[] = [];
-    if (config.mail.smtpUrl) {
+    if (config.mail.transport === 'smtp' && config.mail.smtpUrl) {
       mail = createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
+    } else if (config.mail.transport === 'log' || config.isProduction) {
+      mail = createLogMailer({ logger });
+      logger.warn('MAIL_TRANSPORT=log: mail is NOT sent; each mail is dropped with a log line (set SMTP_URL to send mail)');
     } else {
       const outbox = createOutboxMailer({ dir: path.join(config.dataDir, 'outbox'), from: config.mail.from });
       mail = outbox;
-      if (!config.isProduction) modules.push(devOutboxHttpModule(outbox));
+      modules.push(devOutboxHttpModule(outbox));
       logger.info('SMTP_URL is not set: mail goes to the development outbox at /dev/outbox');
     }
+    mail = withFlatHeaders(mail);
     lifecycle.onShutdown('mail', () => mail.close?.());
 
     const tenancy = new TenancyRepository(db);
@@ -190,23 +229,29 @@ export async function createApplication(config: Config, options: ApplicationOpti
     const accountsService = new AccountsService({ db, tenancy, accounts, tokens, counters, mail, logger, publicUrl: config.http.publicUrl, now: clock });
     const apiKeys = new ApiKeysService(db, clock);
     const sessionCookies = new SessionCookies(deriveKey(secretKey, 'csrf'), config.http.publicUrl.startsWith('https:'));
+    const sessionCache = new SessionCache({ listener, now: clock, load: (tenantId, sessionId, userId) => accountsService.liveSession(tenantId, sessionId, userId) });
+    db.knex.on('query', (query: { sql: string }) => sessionCache.observeStatement(query.sql));
+    // The dashboard inside a platform's admin (Shopify's embedded app): its page, and its session tokens as merchant credentials.
+    const embedded: { admin?: EmbeddedAdmin } = {};
     const accountsAuth = new AccountsAuthenticator(tokens, sessionCookies, {
-      sessionRole: (tenantId, sessionId, userId) => accountsService.sessionRole(tenantId, sessionId, userId),
+      sessionRole: (tenantId, sessionId, userId) => sessionCache.role(tenantId, sessionId, userId),
       apiKey: (key) => apiKeys.authenticate(key),
+      platformSession: async (token) => platformCaller(accounts, await embedded.admin?.session(token)),
     });
     const auth: Authenticator = accountsAuth;
 
     // Plugins: each is checked before it runs; one that fails does not stop the others.
     const plugins = new PluginHost({
-      coreVersion: CORE_VERSION,
       logger,
       publicUrl: config.http.publicUrl,
       pluginEnv: config.pluginEnv,
       http: createPluginHttpClient(),
+      environment: config.env,
     });
     const report = await plugins.start(options.pluginCandidates ?? (await discoverPlugins(config.pluginsDir)));
     logger.info({ started: report.started, failed: report.failed.map((f) => `${f.id}: ${f.code}`) }, 'plugins loaded');
     lifecycle.onShutdown('plugins', () => plugins.stop());
+    embedded.admin = new EmbeddedAdmin({ host: plugins, repository: pluginState, logger });
 
     // What plugins give the chat (tools, order lookups), per tenant with an active installation.
     const pluginInstallations = new PluginInstallations({
@@ -214,50 +259,75 @@ export async function createApplication(config: Config, options: ApplicationOpti
       installations: (tenantId) => db.tenant(tenantId, (trx) => trx('plugin_installations').where({ tenant_id: tenantId, status: 'active' })),
       contextFor: (hosted, installation) => createPluginContext(hosted, installation, { repository: pluginState, secrets: pluginSecrets, sink }),
     });
+    const onPluginOrderError = (pluginId: string, error: unknown, installation: { tenant_id: string; id: string }) => {
+      logger.warn({ err: error, pluginId }, 'plugin order lookup failed');
+      // Credentials the platform refuses: the merchant sees "reconnect needed"; the chat goes on without it.
+      if (isPluginError(error, 'UPSTREAM_AUTH')) void pluginState.setInstallationError(installation.tenant_id, installation.id, error.message, 'reconnect_needed').catch(() => {});
+    };
     const orders = new OrdersService(
       new OrdersRepository(db),
-      pluginOrderLookup(pluginInstallations, (pluginId, error) => logger.warn({ err: error, pluginId }, 'plugin order lookup failed')),
+      pluginOrderLookup(pluginInstallations, onPluginOrderError),
+      pluginCustomerOrders(pluginInstallations, onPluginOrderError),
     );
 
-    const sink: CoreEventSink = async ({ tenantId, pluginId, externalId, event }) => {
-      switch (event.type) {
-        case 'product.upserted': {
-          const p = event.product;
-          await catalog.upsertProducts(tenantId, [
-            {
-              source: pluginId,
-              externalId: p.externalId,
-              handle: p.handle,
-              title: p.title,
-              description: p.description,
-              priceCents: Math.round(Number(p.price.amount) * 100),
-              currency: p.price.currency,
-              url: p.url ?? null,
-              imageUrl: p.imageUrl ?? null,
-              tags: p.tags,
-              variants: p.variants,
-            },
-          ]);
-          break;
-        }
-        case 'product.deleted':
-          await catalog.deleteProductByExternalId(tenantId, pluginId, event.externalId);
-          break;
-        case 'app.uninstalled':
-          await pluginState.setInstallationStatus(tenantId, pluginId, externalId, 'uninstalled');
-          break;
-        case 'order.upserted':
-          await orders.upsertFromPlatform(tenantId, pluginId, event.order);
-          break;
-        default:
-          logger.info({ tenantId, pluginId, type: event.type }, 'plugin event has no handler yet');
-      }
-    };
+    // Plugin host (issue #10): install flows, catalog sync, uninstall and the platforms' privacy requests.
+    const platformProducts = new PlatformProducts(db);
+    const compliance = new ComplianceService(db, accountsService.audit, clock);
+    const installStates = new InstallStates(db, deriveKey(secretKey, 'plugin-install-state'), clock);
+    const contextDeps = () => ({ repository: pluginState, secrets: pluginSecrets, sink });
+    const catalogSync = new CatalogSync({
+      db,
+      host: plugins,
+      repository: pluginState,
+      products: platformProducts,
+      contextFor: (hosted, installation) => createPluginContext(hosted, installation, contextDeps()),
+      logger,
+      options: options.pluginHost?.catalogSync,
+    });
+    lifecycle.onShutdown('catalog-sync', () => catalogSync.stop());
+    // The widget's door (origins, visitor tokens, identity, CORS), shared by chat and booking.
+    // Conversations belong to chat, which is built later: preflights ask it once it exists.
+    const owner: { of?: (id: string) => Promise<{ tenantId: string; botId: string } | undefined> } = {};
+    const access = createWidgetAccess({
+      tenancy,
+      secretKey,
+      logger,
+      clock,
+      corsMaxAgeSeconds: config.corsMaxAgeSeconds,
+      conversationOwner: (id) => owner.of?.(id) ?? Promise.resolve(undefined),
+      botCacheMs: options.chat?.botCacheMs,
+    });
+    const installations: InstallationsService = new InstallationsService({
+      db,
+      host: plugins,
+      states: installStates,
+      repository: pluginState,
+      secrets: pluginSecrets,
+      get sink() {
+        return sink;
+      },
+      tenancy,
+      accounts,
+      audit: accountsService.audit,
+      sendSetPasswordMail: (email) => accountsService.requestPasswordReset(email, {}),
+      syncQueued: () => catalogSync.nudge(),
+      // The widget's bot cache on this instance forgets at once; other instances within their cache time.
+      originsChanged: () => access.bots.clear(),
+      logger,
+      publicUrl: config.http.publicUrl,
+      clock,
+    });
+    const sink: CoreEventSink = createCoreEventSink({ products: platformProducts, orders, installations: () => installations, compliance, repository: pluginState, logger });
 
     let demo: DemoSeedResult | undefined;
     if (config.demoSeed) {
       const origins = [...new Set([new URL(config.http.publicUrl).origin, `http://localhost:${config.http.port}`, `http://127.0.0.1:${config.http.port}`])];
       demo = await seedDemo({ tenancy, catalog, accounts, origins, admin: config.admin, orders });
+      // A demo database first started on another PORT or PUBLIC_URL: let the demo bot accept today's origins too.
+      if (!demo && !config.isProduction) {
+        const added = await allowDemoOrigins({ db, tenancy }, origins);
+        if (added.length > 0) logger.info({ origins: added }, 'demo bot: allowed the origins of this start');
+      }
     }
 
     // Domain modules: each constructs its service(s) here and pushes its HttpModule (keep one block per module).
@@ -268,6 +338,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
     modules.push(
       accountsHttpModule({ service: accountsService, team, apiKeys, auth: accountsAuth, cookies: sessionCookies, counters }),
       botsHttpModule({ tenancy, auth, identitySecrets: botIdentitySecretBox(secretKey) }),
+      notificationPrefsHttpModule({ db, accounts, auth }),
     );
     lifecycle.onShutdown('accounts', () => accountsService.settled());
 
@@ -296,12 +367,13 @@ export async function createApplication(config: Config, options: ApplicationOpti
     }
     const chat = createChat({
       db,
-      listenUrl: (db.knex.client.config.connection as { connectionString: string }).connectionString,
+      listenUrl,
+      listener,
       logger,
       metrics,
       isStopping: () => lifecycle.isStopping,
       auth,
-      tenancy,
+      access,
       accounts,
       mail,
       secretKey,
@@ -310,18 +382,26 @@ export async function createApplication(config: Config, options: ApplicationOpti
         record: (event) => analytics.recorder.record(event),
         rateConversation: (...args) => analytics.service.rateConversation(...args),
       },
-      orders,
-      installations: pluginInstallations,
+      toolProviders: [pluginToolProvider(pluginInstallations)],
+      platformCustomer: async ({ tenantId, plugin, token, origin }) => {
+        const found = await pluginInstallations.installed(tenantId, (p) => (p.id === plugin ? p.plugin.storefront?.verifyCustomer : undefined));
+        for (const { hosted, capability, installation } of found) {
+          const customer = await capability(pluginInstallations.context(hosted, installation), { token, origin });
+          if (customer) return customer;
+        }
+        return undefined;
+      },
       llm: { offline: createOfflineLlm(), defaultLlm: config.llm.apiKey ? openAiFor(undefined) : undefined, openAiFor, defaultModel: config.llm.model },
       publicUrl: config.http.publicUrl,
-      corsMaxAgeSeconds: config.corsMaxAgeSeconds,
+      defaultMonthlyTokenBudget: config.llmMonthlyTokenBudget,
       clock,
       options: options.chat,
     });
+    owner.of = (id) => chat.repository.conversationOwner(id);
     // Registered after analytics, so it stops first: its last events still reach the recorder.
     lifecycle.onShutdown('chat', () => chat.stop());
     await chat.start();
-    modules.push(chat.http);
+    modules.push(chat.http, chat.pages);
 
     // Booking (issue #5): merchant and widget routes, manage pages, the assistant's booking tools,
     // and the outbox worker that sends confirmations and reminders (stops before mail and database).
@@ -342,31 +422,62 @@ export async function createApplication(config: Config, options: ApplicationOpti
       merchantRecipients: (tenantId) =>
         db.tenant(tenantId, async (trx) => (await accounts.listMembers(trx, tenantId)).filter((m) => m.role !== 'agent').map((m) => m.email)),
       analytics: { record: (event) => analytics.recorder.record(event) },
-      widget: { guard: chat.gate.require(), visitorOf: (req) => chatVisitorOf(req) },
+      widget: { guard: access.gate.require(), visitorOf: (req) => widgetVisitorOf(req) },
       worker: options.booking?.worker,
     });
     booking.registerChatTools(chat.tools);
-    if (demo) await booking.seedDemo(demo.tenantId);
+    registerOrderTools(chat.tools, orders);
+    if (demo) await seedDemoBooking(booking.service, demo.tenantId);
     modules.push(...booking.http);
     lifecycle.onShutdown('booking', () => booking.stop());
     booking.start();
 
+    // Catalog and FAQ merchant API with CSV imports (issue #18); the worker stops before the database.
+    const catalogModule = createCatalogModule({ db, auth, logger, clock, production: config.isProduction, worker: options.catalog?.worker, feed: options.catalog?.feed });
+    modules.push(catalogModule.http, knowledgeTestHttpModule({ search: catalogModule.search, auth }));
+    catalogModule.registerChatTools(chat.tools);
+    lifecycle.onShutdown('catalog', () => catalogModule.stop());
+    catalogModule.start();
+
     const scriptTag = plugins.get('script-tag')?.plugin.storefront;
-    const pluginsHttp = pluginsHttpModule({ host: plugins, repository: pluginState, secrets: pluginSecrets, sink, logger, metrics });
+    const pluginsHttp = pluginsHttpModule({
+      host: plugins,
+      repository: pluginState,
+      secrets: pluginSecrets,
+      sink,
+      logger,
+      metrics,
+      installations,
+      requireMerchant: auth.require('plugins:write', { signIn: dashboardSignInForConnect }),
+      retry: options.pluginHost?.webhookRetry,
+    });
     // Deliveries answered 200 whose processing a crash cut short are picked up again every minute.
     const sweeper = cron.schedule('* * * * *', () => {
       pluginsHttp.sweepStuckDeliveries().catch((error: unknown) => logger.error({ err: error }, 'webhook sweep failed'));
     });
     lifecycle.onShutdown('webhook-sweeper', () => void sweeper.stop());
+    // Catalog syncs another instance left (crash, long throttle) and expired install states.
+    const syncTick = cron.schedule('* * * * *', () => {
+      catalogSync.nudge();
+      installStates.purgeExpired().catch((error: unknown) => logger.error({ err: error }, 'install state purge failed'));
+    });
+    lifecycle.onShutdown('catalog-sync-tick', () => void syncTick.stop());
+    catalogSync.nudge();
     modules.push(
       pluginsHttp,
+      installationsHttpModule({ repository: pluginState, installations, compliance, auth }),
+      privacyRequestsHttpModule({ compliance, auth }),
       widgetAssetsHttpModule({ distDir: path.join(ROOT, 'dist', 'widget') }),
+      dashboardHttpModule({ distDir: path.join(ROOT, 'dist', 'dashboard'), embedded: (query) => embedded.admin!.page(query) }),
     );
-    if (config.demoSeed) {
+    // Demo pages are for development: never mounted in production, even on a seeded database.
+    const demoPage = config.demoSeed && !config.isProduction;
+    if (demoPage) {
       modules.push(
         demoHttpModule({
           db,
           tenancy,
+          publicUrl: config.http.publicUrl,
           snippet: (botKey, widgetUrl) =>
             scriptTag?.embed(plugins.get('script-tag')!.setupContext, { botKey, widgetUrl }).html ?? `<!-- script-tag plugin unavailable -->`,
         }),
@@ -383,7 +494,9 @@ export async function createApplication(config: Config, options: ApplicationOpti
       trustProxy: config.http.trustProxy,
       publicUrl: config.http.publicUrl,
       version: CORE_VERSION,
+      metricsAccess: { mode: config.metrics.mode === 'listener' ? 'off' : config.metrics.mode, token: config.metrics.token },
     });
+    if (config.metrics.mode === 'off') logger.warn('metrics are off: set METRICS_TOKEN (bearer on /metrics) or METRICS_LISTEN (a separate address) to serve them');
 
     return {
       config,
@@ -401,15 +514,26 @@ export async function createApplication(config: Config, options: ApplicationOpti
       repositories: { tenancy, catalog, accounts, pluginState },
       maintenance: { sweepStuckWebhooks: (olderThanSeconds) => pluginsHttp.sweepStuckDeliveries(olderThanSeconds) },
       demo,
+      demoPage,
       analytics,
       chat,
       orders,
       booking,
+      catalog: catalogModule,
+      pluginServices: { installations, catalogSync, compliance, states: installStates },
       async listen() {
         const running = await listen(app, config.http.port, config.http.host);
+        const metricsAt = config.metrics.listen;
+        let metricsPort: number | undefined;
+        if (metricsAt) {
+          const metricsServer = await listen(metricsApp(metrics), metricsAt.port, metricsAt.host);
+          lifecycle.onShutdown('metrics-listener', () => metricsServer.close(1_000));
+          metricsPort = metricsServer.port;
+          logger.info({ host: metricsAt.host, port: metricsPort }, 'metrics served on their own listener');
+        }
         // Registered last, so it runs first: stop taking requests before anything closes.
         lifecycle.onShutdown('http', () => running.close(config.http.shutdownTimeoutMs));
-        return { port: running.port, url: `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${running.port}` };
+        return { port: running.port, url: `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${running.port}`, metricsPort };
       },
       stop: () => lifecycle.shutdown((name, error) => logger.error({ err: error, component: name }, 'shutdown step failed')),
     };

@@ -1,4 +1,5 @@
-import type { Database, Tx } from '../db/database.ts';
+import type { Knex } from 'knex';
+import type { Database, ReadQuery, Tx } from '../db/database.ts';
 
 export type Role = 'owner' | 'admin' | 'agent';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'agent'];
@@ -76,7 +77,12 @@ export class AccountsRepository {
   }
 
   userById(trx: Tx, userId: string): Promise<UserRow | undefined> {
-    return trx<UserRow>('users').where({ id: userId }).first();
+    return Promise.resolve(this.userQuery(trx, userId));
+  }
+
+  /** The same read as a query not yet run, for `Database.tenantBatch` (one round trip). */
+  userQuery(knex: Knex, userId: string): ReadQuery<UserRow | undefined> {
+    return knex<UserRow>('users').where({ id: userId }).first();
   }
 
   /** Throws a unique violation (see isEmailTaken) when the address is registered already. */
@@ -116,6 +122,21 @@ export class AccountsRepository {
       .select('m.tenant_id as tenantId', 't.name as tenantName', 'm.role as role', 'm.created_at as createdAt');
   }
 
+  /** Addresses of members who asked to be mailed when a shopper asks for a person (issue #18). */
+  async handoffRecipients(trx: Tx, tenantId: string): Promise<string[]> {
+    const rows = await trx('memberships as m').join('users as u', 'u.id', 'm.user_id').where({ 'm.tenant_id': tenantId, 'm.notify_handoff': true }).select('u.email as email');
+    return rows.map((r: { email: string }) => r.email);
+  }
+
+  async notificationPrefs(trx: Tx, tenantId: string, userId: string): Promise<{ handoffEmail: boolean } | undefined> {
+    const row = await trx('memberships').where({ tenant_id: tenantId, user_id: userId }).first('notify_handoff');
+    return row ? { handoffEmail: Boolean(row.notify_handoff) } : undefined;
+  }
+
+  async setNotificationPrefs(trx: Tx, tenantId: string, userId: string, prefs: { handoffEmail: boolean }): Promise<boolean> {
+    return (await trx('memberships').where({ tenant_id: tenantId, user_id: userId }).update({ notify_handoff: prefs.handoffEmail })) > 0;
+  }
+
   listMembers(trx: Tx, tenantId: string): Promise<MemberView[]> {
     return trx('memberships as m')
       .join('users as u', 'u.id', 'm.user_id')
@@ -129,6 +150,13 @@ export class AccountsRepository {
       .join('users as u', 'u.id', 'm.user_id')
       .where({ 'm.tenant_id': tenantId, 'm.user_id': userId })
       .first('m.user_id as userId', 'u.email as email', 'u.name as name', 'm.role as role', 'm.created_at as joinedAt');
+  }
+
+  /** The store's first owner (earliest membership): whom a platform admin's session acts as (decision 0019). */
+  firstOwner(tenantId: string): Promise<{ userId: string } | undefined> {
+    return this.db.tenant(tenantId, (trx) =>
+      trx<MembershipRow>('memberships').where({ tenant_id: tenantId, role: 'owner' }).orderBy([{ column: 'created_at' }, { column: 'id' }]).first('user_id as userId'),
+    );
   }
 
   /** Locks the store's owner rows, so two concurrent demotions cannot leave it without an owner. */

@@ -1,9 +1,14 @@
-import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
 import type { HttpModule } from '../http/app.ts';
-import { problems } from '../http/problem.ts';
+import { html } from '../http/html.ts';
+import { mapErrors, problems } from '../http/problem.ts';
+import { decodeKeyset, encodeKeyset } from '../kernel/cursor.ts';
 import { defineRoute, reply } from '../http/route.ts';
+import type { ProblemTable } from '../kernel/domain-error.ts';
 import type { RateLimitCounters } from '../security/rate-limit.ts';
+import { AccountError, accountErrors, type AccountErrorCode } from './accounts.errors.ts';
 import {
   AcceptInviteSchema,
   ApiKeyCreatedSchema,
@@ -21,6 +26,7 @@ import {
   InviteSchema,
   InviteTokenSchema,
   LoginRequestSchema,
+  LoginUnlockSchema,
   MemberListSchema,
   MemberSchema,
   MeSchema,
@@ -29,16 +35,17 @@ import {
   RefreshRequestSchema,
   RoleChangeSchema,
   SignInResponseSchema,
+  SignupResponseSchema,
   SignupRequestSchema,
   TokenResponseSchema,
   UserIdParamsSchema,
 } from './accounts.schema.ts';
 import type { AccountsService, RequestMeta, SessionTokens, SignInResult } from './accounts.service.ts';
 import type { ApiKeysService } from './api-keys.service.ts';
+import { LOGIN_UNLOCK_PATH } from './login-unlock.ts';
 import { authOf, type AuthContext } from './auth-context.ts';
 import type { AccountsAuthenticator } from './authenticator.ts';
 import { COOKIE_NAMES, readCookies, type SessionCookies } from './cookies.ts';
-import { accountProblems } from './errors.ts';
 import type { Actor, TeamService } from './team.service.ts';
 
 export interface AccountsHttpDeps {
@@ -50,7 +57,53 @@ export interface AccountsHttpDeps {
   counters: RateLimitCounters;
 }
 
-const meta = (req: Request): RequestMeta => ({ ip: req.ip, userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined });
+const bearer = { 'WWW-Authenticate': 'Bearer' };
+
+/**
+ * The accounts module's answers, one per code; registered once on the module. The app's error
+ * handler knows it too, because the authenticator (this module's) guards every module's routes.
+ */
+export const ACCOUNT_PROBLEMS: ProblemTable<AccountErrorCode> = {
+  UNAUTHENTICATED: { status: 401, slug: 'unauthorized', title: 'Unauthorized', headers: bearer },
+  INVALID_CREDENTIALS: { status: 401, slug: 'invalid-credentials', title: 'Invalid credentials', headers: bearer },
+  INVALID_REFRESH_TOKEN: { status: 401, slug: 'invalid-refresh-token', title: 'Invalid refresh token', headers: bearer },
+  INVALID_TOKEN: { status: 400, slug: 'invalid-token', title: 'Invalid or expired link' },
+  FORBIDDEN: { status: 403, slug: 'forbidden', title: 'Forbidden' },
+  CSRF: { status: 403, slug: 'csrf', title: 'CSRF check failed' },
+  NOT_MEMBER: { status: 403, slug: 'not-a-member', title: 'Not a member' },
+  NOT_FOUND: { status: 404, slug: 'not-found', title: 'Not found' },
+  EMAIL_TAKEN: { status: 409, slug: 'email-taken', title: 'Email already registered' },
+  ALREADY_MEMBER: { status: 409, slug: 'already-member', title: 'Already a member' },
+  LAST_OWNER: { status: 409, slug: 'last-owner', title: 'Last owner' },
+  CONFLICT: { status: 409, slug: 'conflict', title: 'Conflict' },
+  INVALID: { status: 422, slug: 'validation', title: 'Validation failed' },
+  MAIL_FAILED: { status: 503, slug: 'mail-failed', title: 'Mail could not be sent' },
+};
+export const accountErrorMapping = mapErrors(AccountError, ACCOUNT_PROBLEMS);
+
+const DEVICE_COOKIE = 'concierge_device';
+const DEVICE_ID = /^[A-Za-z0-9_-]{43}$/;
+const meta = (req: Request): RequestMeta => {
+  const device = readCookies(req)[DEVICE_COOKIE];
+  return {
+    ip: req.ip,
+    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+    ...(device && DEVICE_ID.test(device) ? { device } : {}),
+  };
+};
+
+/**
+ * The browser's device id (issue 14): a random HttpOnly cookie, only sent to the auth routes. After
+ * a successful sign-in the account counts this browser as known, so failures an attacker causes
+ * elsewhere never slow its owner down here.
+ */
+function withDevice(req: Request, res: Response): RequestMeta {
+  const m = meta(req);
+  if (m.device) return m;
+  const device = randomBytes(32).toString('base64url');
+  res.cookie(DEVICE_COOKIE, device, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/api/v1/auth', maxAge: 365 * 24 * 3600 * 1000 });
+  return { ...m, device };
+}
 const actorOf = (req: Request): Actor => {
   const auth = authOf(req);
   return { tenantId: auth.tenantId, userId: auth.userId, apiKeyId: auth.apiKeyId ?? null, ip: req.ip };
@@ -59,19 +112,8 @@ const list = <T>(items: T[]) => ({ items, nextCursor: null });
 const security = ['bearer'];
 const problem = { description: 'Problem details' };
 
-function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
-}
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(at);
-    if (Number.isNaN(date.getTime()) || !z.uuid().safeParse(id).success) throw new Error('bad cursor');
-    return { at: date, id };
-  } catch {
-    throw problems.validation([{ path: 'query.cursor', message: 'is not a cursor this API returned' }]);
-  }
-}
+const unlockPage = (title: string, body: ReturnType<typeof html>) =>
+  html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`.toString();
 
 export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
   const { service, team, apiKeys, auth, cookies, counters } = deps;
@@ -107,9 +149,14 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
       tags: ['auth'],
       body: SignupRequestSchema,
       before: [perIp('signup:ip', 20)],
-      responses: { 201: { description: 'Store and owner created', schema: SignInResponseSchema }, 409: { ...problem, description: 'Email already registered' } },
+      description:
+        'A new address gets its store and a signed-in session. An address that has an account gets `{ status: "check-your-email" }` and a mail to that address; the answer never says whether an address is registered.',
+      responses: { 201: { description: 'Store and owner created (signed in), or a mail was sent to the address', schema: SignupResponseSchema } },
       handler: async ({ body, req, res }) => {
-        const result = await service.signup(body, meta(req));
+        const result = await service.signup(body, withDevice(req, res));
+        if ('pending' in result) {
+          return reply(201, { status: 'check-your-email', detail: 'Check your email: we sent a message to this address explaining how to continue.' });
+        }
         return reply(201, signInBody(req, res, result, body.mode));
       },
     }),
@@ -121,7 +168,7 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
       tags: ['auth'],
       body: LoginRequestSchema,
       responses: { 200: { description: 'Signed in', schema: SignInResponseSchema }, 401: { ...problem, description: 'Wrong email or password' }, 429: { ...problem, description: 'Too many failures' } },
-      handler: async ({ body, req, res }) => signInBody(req, res, await service.login(body, meta(req)), body.mode),
+      handler: async ({ body, req, res }) => signInBody(req, res, await service.login(body, withDevice(req, res)), body.mode),
     }),
     defineRoute({
       method: 'post',
@@ -134,10 +181,10 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
       handler: async ({ body, req, res }) => {
         const fromCookie = !body.refreshToken;
         const token = body.refreshToken ?? readCookies(req)[COOKIE_NAMES.refresh];
-        if (!token) throw accountProblems.invalidRefreshToken();
+        if (!token) throw accountErrors.invalidRefreshToken();
         if (fromCookie) {
           const owner = await service.sessionOfRefreshToken(token);
-          if (owner && !cookies.csrfValid(req, owner.sessionId)) throw accountProblems.csrf();
+          if (owner && !cookies.csrfValid(req, owner.sessionId)) throw accountErrors.csrf();
         }
         const session = await service.refresh(token, meta(req));
         return tokenBody(req, res, session, fromCookie ? 'cookie' : 'bearer');
@@ -165,10 +212,10 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
         } else {
           const token = bodyToken ?? readCookies(req)[COOKIE_NAMES.refresh];
           session = token ? await service.sessionOfRefreshToken(token) : undefined;
-          if (session && !bodyToken && !cookies.csrfValid(req, session.sessionId)) throw accountProblems.csrf();
+          if (session && !bodyToken && !cookies.csrfValid(req, session.sessionId)) throw accountErrors.csrf();
           if (!session) {
             cookies.clear(req, res);
-            throw accountProblems.invalidRefreshToken();
+            throw accountErrors.invalidRefreshToken();
           }
         }
         await service.logout(session.tenantId, session.sessionId, session.userId, meta(req));
@@ -188,6 +235,45 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
       handler: ({ body, req }) => {
         service.requestPasswordReset(body.email, meta(req));
         return reply(202);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: LOGIN_UNLOCK_PATH,
+      summary: 'The page of a mailed unlock link: a button that unlocks sign-ins in this browser',
+      description: 'Opening the page changes nothing (mail scanners open links too); its button posts the token.',
+      tags: ['auth'],
+      query: LoginUnlockSchema,
+      responses: { 200: { description: 'An HTML page', schema: z.string(), contentType: 'text/html' } },
+      handler: ({ query, res }) => {
+        res.type('html').send(
+          unlockPage(
+            'Unlock sign-in',
+            html`<p>Sign in from this browser without waiting for the failed attempts on your account.</p>
+              <form method="post" action="${LOGIN_UNLOCK_PATH}"><input type="hidden" name="token" value="${query.token}" /><button type="submit">Unlock sign-in in this browser</button></form>`,
+          ),
+        );
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: LOGIN_UNLOCK_PATH,
+      summary: 'Spend a mailed unlock link: this browser signs in without waiting for failures from unknown addresses',
+      description:
+        'Failures from addresses an account never signed in from share one count; when it holds sign-ins back, the account gets a mail with a one-time link (30 minutes). Spending it makes this browser (the `concierge_device` cookie, set here if missing) known for the account. A form post answers with an HTML page.',
+      tags: ['auth'],
+      body: LoginUnlockSchema,
+      before: [perIp('login-unlock:ip', 30)],
+      responses: {
+        200: { description: 'Unlocked (a form post): an HTML page', schema: z.string(), contentType: 'text/html' },
+        204: { description: 'Unlocked for this browser' },
+        400: { ...problem, description: 'Invalid, used or expired link' },
+      },
+      handler: async ({ body, req, res }) => {
+        await service.unlockLogin(body.token, withDevice(req, res));
+        if (!req.is('application/x-www-form-urlencoded')) return reply(204);
+        res.type('html').send(unlockPage('Sign-in unlocked', html`<p>This browser can sign in again without waiting.</p><p><a href="/admin/login">Sign in</a></p>`));
+        return undefined;
       },
     }),
     defineRoute({
@@ -250,7 +336,8 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
       responses: { 200: { description: 'New tokens for this caller', schema: TokenResponseSchema } },
       handler: async ({ body, req, res }) => {
         const caller = authOf(req);
-        if (!caller.userId) throw accountProblems.userOnly();
+        if (!caller.userId) throw accountErrors.userOnly();
+        if (caller.via === 'platform-session') throw accountErrors.platformSessionDenied();
         const session = await service.changePassword(caller.tenantId, caller.userId, body.currentPassword, body.newPassword, meta(req));
         return tokenBody(req, res, session, caller.via === 'session-cookie' ? 'cookie' : 'bearer');
       },
@@ -430,7 +517,7 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
       responses: { 200: { description: 'A page of entries', schema: AuditPageSchema } },
       handler: async ({ query, req }) => {
         const tenantId = authOf(req).tenantId;
-        const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+        const after = decodeKeyset('audit-log', query.cursor);
         const rows = await service.listAudit(tenantId, { limit: query.limit + 1, after, action: query.action });
         const page = rows.slice(0, query.limit);
         const last = page.at(-1);
@@ -444,11 +531,11 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
             subjectUserId: r.subject_user_id,
             details: r.details,
           })),
-          nextCursor: rows.length > query.limit && last ? encodeCursor(last.at, last.id) : null,
+          nextCursor: rows.length > query.limit && last ? encodeKeyset('audit-log', last.at, last.id) : null,
         };
       },
     }),
   ];
 
-  return { name: 'accounts', routes: [...authRoutes, ...meRoutes, ...tenantRoutes, ...teamRoutes, ...apiKeyRoutes, ...auditRoutes] };
+  return { name: 'accounts', errors: [accountErrorMapping], routes: [...authRoutes, ...meRoutes, ...tenantRoutes, ...teamRoutes, ...apiKeyRoutes, ...auditRoutes] };
 }

@@ -1,20 +1,14 @@
 import { z } from 'zod';
+import { isIanaTimeZone } from '../wire/time-zone.ts';
 import { AUDIT_ACTIONS } from './audit.repository.ts';
 import { NewPasswordSchema } from './password-policy.ts';
+import { TIME_ZONE_DOC } from '../wire/documented.ts';
 
 /** Wire shapes of the accounts API (design.md §10): auth, me, team, API keys, audit log. */
 
-const isKnownTimeZone = (zone: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export const EmailSchema = z.email('must be an email address').max(254).meta({ example: 'owner@my-store.example' });
-export const TimeZoneSchema = z.string().min(1).max(64).refine(isKnownTimeZone, 'must be an IANA time zone such as "Europe/Berlin"').meta({ example: 'Europe/Berlin' });
+export const TimeZoneSchema = z.string().min(1).max(64).refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Berlin"').meta({ ...TIME_ZONE_DOC, example: 'Europe/Berlin' });
 export const LocaleSchema = z
   .string()
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as "de" or "en-GB"')
@@ -70,6 +64,16 @@ export const SignInResponseSchema = z
   })
   .meta({ id: 'SignInResponse' });
 
+/** Signup with an address that has an account: nothing is created, the owner gets a mail (issue 14). */
+export const SignupPendingResponseSchema = z
+  .object({
+    status: z.literal('check-your-email'),
+    detail: z.string(),
+  })
+  .meta({ id: 'SignupPendingResponse' });
+
+export const SignupResponseSchema = z.union([SignInResponseSchema, SignupPendingResponseSchema]);
+
 export const TokenResponseSchema = z.object(tokenFields).meta({ id: 'TokenResponse' });
 
 export const RefreshRequestSchema = z
@@ -90,6 +94,9 @@ export const DeleteTenantSchema = z
   .object({ password: z.string().min(1).max(1024).meta({ description: "The owner's current password, to confirm." }) })
   .meta({ id: 'DeleteTenantRequest' });
 
+/** The token of a mailed unlock link (core/accounts/login-unlock.ts). */
+export const LoginUnlockSchema = z.object({ token: z.string().min(1).max(200) }).meta({ id: 'LoginUnlockRequest' });
+
 export const InviteTokenSchema = z.object({ token: z.string().min(1).max(200) }).meta({ id: 'InviteTokenRequest' });
 export const InvitePreviewSchema = z
   .object({ tenant: TenantRefSchema, email: z.string(), role: RoleSchema, expiresAt: IsoTime, existingUser: z.boolean() })
@@ -108,7 +115,7 @@ export const MeSchema = z
     user: UserSchema.nullable().meta({ description: 'null for an API key' }),
     tenant: z.object({ id: z.uuid(), name: z.string(), timeZone: z.string(), locale: z.string() }),
     role: RoleSchema,
-    via: z.enum(['access-token', 'session-cookie', 'api-key']),
+    via: z.enum(['access-token', 'session-cookie', 'api-key', 'platform-session']),
   })
   .meta({ id: 'Me' });
 

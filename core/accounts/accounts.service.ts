@@ -1,15 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/database.ts';
-import { problems } from '../http/problem.ts';
 import type { MailPort } from '../mail/mail.port.ts';
+import { RateLimitedError } from '../security/rate-limit.errors.ts';
 import type { BackoffPolicy, RateLimitCounters } from '../security/rate-limit.ts';
-import type { TenancyRepository } from '../tenancy/tenancy.repository.ts';
+import type { StoreDirectory } from './stores.port.ts';
+import { accountErrors } from './accounts.errors.ts';
 import { AccountsRepository, isEmailTaken, type MembershipWithTenant, type Role, type UserRow } from './accounts.repository.ts';
 import { AuditRepository, type AuditEntry } from './audit.repository.ts';
-import { accountProblems } from './errors.ts';
 import { accountsStrings } from './i18n/strings.ts';
 import { hashToken, isGlobalToken, newGlobalToken, newTenantToken, tenantOfToken } from './opaque-tokens.ts';
+import { LoginUnlocks } from './login-unlock.ts';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 import { passwordProblems } from './password-policy.ts';
 import { PasswordResetsRepository } from './password-resets.repository.ts';
@@ -34,7 +35,12 @@ const TIMING_DUMMY_HASH = '$2b$12$ZSn5k/KD21dRmB1cuCRN0eOgSnAs14mFcKvduBT4XnFqPz
 export interface RequestMeta {
   ip?: string;
   userAgent?: string;
+  /** The `concierge_device` cookie (a random id the browser got at its first sign-in), if any. */
+  device?: string;
 }
+
+/** How long an address or device stays "known good" for an account after a successful sign-in. */
+export const KNOWN_LOGIN_SECONDS = 90 * 24 * 3600;
 
 export interface PublicUser {
   id: string;
@@ -67,7 +73,7 @@ export interface FirstStartResult {
 
 export interface AccountsServiceDeps {
   db: Database;
-  tenancy: TenancyRepository;
+  tenancy: StoreDirectory;
   accounts: AccountsRepository;
   tokens: AccessTokens;
   counters: RateLimitCounters;
@@ -90,8 +96,11 @@ export class AccountsService {
   private readonly now: () => Date;
   private readonly pending = new Set<Promise<void>>();
 
+  private readonly unlocks: LoginUnlocks;
+
   constructor(private readonly deps: AccountsServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.unlocks = new LoginUnlocks({ ...deps, now: this.now });
   }
 
   private get db() {
@@ -103,14 +112,18 @@ export class AccountsService {
 
   // ---------------------------------------------------------------- sign-up and sign-in
 
-  /** A new store and its owner, signed in; one transaction, so a taken email leaves no store behind. */
-  async signup(input: { storeName: string; email: string; password: string; locale?: string; timeZone?: string }, meta: RequestMeta): Promise<SignInResult> {
+  /**
+   * A new store and its owner, signed in; one transaction, so a taken email leaves no store behind.
+   * A registered email is not revealed (issue 14): the answer is `{ pending: true }` (the route
+   * answers 201 "check your email"), the hash is computed all the same, and the owner gets a mail.
+   */
+  async signup(input: { storeName: string; email: string; password: string; locale?: string; timeZone?: string }, meta: RequestMeta): Promise<SignInResult | { pending: true }> {
     const email = normalizeEmail(input.email);
-    if (await this.accounts.findUserByEmail(email)) throw accountProblems.emailTaken();
     const passwordHash = await hashPassword(input.password);
+    if (await this.accounts.findUserByEmail(email)) return this.signupExisting(email, meta);
     const tenantId = randomUUID();
     try {
-      return await this.db.tenant(tenantId, async (trx) => {
+      const result = await this.db.tenant(tenantId, async (trx): Promise<SignInResult> => {
         const tenant = await this.deps.tenancy.insertTenant(trx, { id: tenantId, name: input.storeName.trim(), timeZone: input.timeZone, locale: input.locale });
         const user = await this.accounts.insertUser(trx, { email, passwordHash, locale: input.locale });
         await this.accounts.insertMembership(trx, tenantId, user.id, 'owner');
@@ -118,31 +131,69 @@ export class AccountsService {
         const tokens = await this.openSession(trx, tenantId, user.id, 'owner', meta);
         return { ...tokens, user: publicUser(user, 'owner'), tenant: { id: tenant.id, name: tenant.name }, tenants: [{ id: tenant.id, name: tenant.name, role: 'owner' }] };
       });
+      await this.rememberKnown(email, meta);
+      return result;
     } catch (error) {
-      if (isEmailTaken(error)) throw accountProblems.emailTaken();
+      if (isEmailTaken(error)) return this.signupExisting(email, meta);
       throw error;
     }
   }
 
+  private signupExisting(email: string, _meta: RequestMeta): { pending: true } {
+    this.background('signup-existing-mail', async () => {
+      const user = await this.accounts.findUserByEmail(email);
+      if (!user) return;
+      // The reset-request limit doubles as this mail's limit: a signup loop cannot flood the owner.
+      const counted = await this.deps.counters.hit(`signup:existing:${sha256(email)}`, 3600);
+      if (counted.count > PASSWORD_RESET_MAX_PER_HOUR) return;
+      const strings = accountsStrings(user.locale).signupExisting;
+      await this.deps.mail.send({
+        to: user.email,
+        subject: strings.subject,
+        text: strings.text({ signInLink: `${this.deps.publicUrl}/admin/login`, resetLink: `${this.deps.publicUrl}/admin/forgot-password` }),
+      });
+    });
+    return { pending: true };
+  }
+
+  /** Counter keys that mark an address or a device as one this account signed in from. */
+  private knownKeys(email: string, meta: RequestMeta): string[] {
+    return [...(meta.ip ? [`login:known:${sha256(`${email}|ip:${meta.ip}`)}`] : []), ...(meta.device ? [`login:known:${sha256(`${email}|device:${meta.device}`)}`] : [])];
+  }
+
+  /** Remembers this address and device as good for the account (after a sign-in or the signup). */
+  private async rememberKnown(email: string, meta: RequestMeta): Promise<void> {
+    for (const key of this.knownKeys(email, meta)) await this.deps.counters.hit(key, KNOWN_LOGIN_SECONDS);
+  }
+
   /**
-   * Email + password. Failures slow down per account and per IP (counters in PostgreSQL); while
-   * a wait is due the password is not even checked. A user of several stores gets the oldest
-   * membership unless `tenantId` picks one.
+   * Email + password. Failures slow down per IP and per account (counters in PostgreSQL); while
+   * a wait is due the password is not even checked. The account's count is kept apart for each
+   * address or device it signed in from before (issue 14): failures from an attacker's addresses
+   * slow down every unknown address, but never the owner's usual address or browser.
+   * A user of several stores gets the oldest membership unless `tenantId` picks one.
    */
   async login(input: { email: string; password: string; tenantId?: string }, meta: RequestMeta): Promise<SignInResult> {
     const email = normalizeEmail(input.email);
     const policies = this.deps.loginPolicies ?? { account: LOGIN_ACCOUNT_POLICY, ip: LOGIN_IP_POLICY };
-    const accountKey = `login:account:${sha256(email)}`;
-    const ipKey = meta.ip ? `login:ip:${meta.ip}` : undefined;
     const counters = this.deps.counters;
+    let known: string | undefined;
+    for (const key of this.knownKeys(email, meta)) if (!known && (await counters.get(key))) known = key;
+    // A known address or device has a count of its own; every other address shares the account's.
+    const accountKey = known ? `login:account-known:${known.slice('login:known:'.length)}` : `login:account:${sha256(email)}`;
+    const ipKey = meta.ip ? `login:ip:${meta.ip}` : undefined;
 
     const account = await counters.attempt(accountKey, policies.account);
-    if (!account.allowed) throw problems.tooManyRequests('Too many failed sign-ins for this account; wait before trying again.', account.retryAfterSeconds);
+    if (!account.allowed) {
+      // The shared count of unknown addresses holds the owner back too: mail them a way back.
+      if (!known) this.background('login-unlock-mail', () => this.unlocks.offer(email));
+      throw new RateLimitedError('Too many failed sign-ins for this account; wait before trying again, or use the link we mailed to the account.', account.retryAfterSeconds);
+    }
     if (ipKey) {
       const ip = await counters.attempt(ipKey, policies.ip);
       if (!ip.allowed) {
         await counters.decrement(accountKey);
-        throw problems.tooManyRequests('Too many failed sign-ins from this address; wait before trying again.', ip.retryAfterSeconds);
+        throw new RateLimitedError('Too many failed sign-ins from this address; wait before trying again.', ip.retryAfterSeconds);
       }
     }
 
@@ -158,13 +209,24 @@ export class AccountsService {
       if (user && auditIn) {
         await this.recordIn(auditIn.tenantId, { action: 'auth.login_failed', actor: { userId: user.id, email: user.email }, ip: meta.ip, subjectUserId: user.id, at: this.now() });
       }
-      throw accountProblems.invalidCredentials();
+      throw accountErrors.invalidCredentials();
     }
 
     await counters.reset(accountKey);
     if (ipKey) await counters.decrement(ipKey);
-    if (!chosen) throw accountProblems.notMember(input.tenantId ? 'You are not a member of this store.' : 'Your account is not a member of any store.');
+    await this.rememberKnown(email, meta);
+    if (!chosen) throw accountErrors.notMember(input.tenantId ? 'You are not a member of this store.' : 'Your account is not a member of any store.');
     return this.signIn(user, chosen, memberships, meta);
+  }
+
+  /**
+   * A mailed unlock link was opened (login-unlock.ts): the browser that opened it (`meta.device`)
+   * counts as known for the account from now on, so its sign-ins no longer wait for the failures
+   * of unknown addresses.
+   */
+  async unlockLogin(token: string, meta: RequestMeta): Promise<void> {
+    const email = await this.unlocks.redeem(token);
+    if (meta.device) await this.rememberKnown(email, { device: meta.device });
   }
 
   private async signIn(user: UserRow, chosen: MembershipWithTenant, memberships: MembershipWithTenant[], meta: RequestMeta): Promise<SignInResult> {
@@ -206,7 +268,7 @@ export class AccountsService {
   issueSession(tenantId: string, userId: string, meta: RequestMeta = {}): Promise<SessionTokens> {
     return this.db.tenant(tenantId, async (trx) => {
       const membership = await this.accounts.membership(trx, tenantId, userId);
-      if (!membership) throw accountProblems.notMember();
+      if (!membership) throw accountErrors.notMember();
       return this.openSession(trx, tenantId, userId, membership.role, meta);
     });
   }
@@ -217,7 +279,7 @@ export class AccountsService {
    */
   async refresh(refreshToken: string, meta: RequestMeta): Promise<SessionTokens & { tenantId: string; userId: string; role: Role }> {
     const tenantId = tenantOfToken('crt', refreshToken);
-    if (!tenantId) throw accountProblems.invalidRefreshToken();
+    if (!tenantId) throw accountErrors.invalidRefreshToken();
     const now = this.now();
     const outcome = await this.db.tenant(tenantId, async (trx) => {
       const row = await this.sessions.refreshTokenForUpdate(trx, tenantId, hashToken(refreshToken));
@@ -238,7 +300,7 @@ export class AccountsService {
       await this.sessions.addRefreshToken(trx, { tenantId, sessionId: session.id, tokenHash: hashToken(next), createdAt: now, expiresAt: refreshExpiresAt });
       return { ok: true as const, userId: session.user_id, role: role as Role, sessionId: session.id, refreshToken: next, refreshExpiresAt };
     });
-    if (!outcome.ok) throw accountProblems.invalidRefreshToken();
+    if (!outcome.ok) throw accountErrors.invalidRefreshToken();
     return {
       tenantId,
       userId: outcome.userId,
@@ -276,7 +338,12 @@ export class AccountsService {
 
   /** What the authenticator checks per request: the session is live and its user still a member (current role). */
   async sessionRole(tenantId: string, sessionId: string, userId: string): Promise<Role | undefined> {
-    return (await this.db.tenant(tenantId, (trx) => this.sessions.liveSessionRole(trx, tenantId, sessionId, userId, this.now()))) as Role | undefined;
+    return (await this.liveSession(tenantId, sessionId, userId))?.role;
+  }
+
+  /** The live session's role and expiry (what the session cache keeps), or undefined. */
+  liveSession(tenantId: string, sessionId: string, userId: string): Promise<{ role: Role; expiresAt: Date } | undefined> {
+    return this.db.tenant(tenantId, (trx) => this.sessions.liveSession(trx, tenantId, sessionId, userId, this.now())) as Promise<{ role: Role; expiresAt: Date } | undefined>;
   }
 
   // ---------------------------------------------------------------- passwords
@@ -315,7 +382,7 @@ export class AccountsService {
 
   /** Sets the new password; every session of the user, in every store, ends (their start predates the change). */
   async confirmPasswordReset(token: string, password: string, meta: RequestMeta): Promise<void> {
-    const invalid = () => accountProblems.invalidToken('password reset');
+    const invalid = () => accountErrors.invalidToken('password reset');
     if (!isGlobalToken('cpr', token)) throw invalid();
     const tokenHash = hashToken(token);
     const usable = (row: { used_at: Date | null; expires_at: Date } | undefined, now: Date) => row && !row.used_at && row.expires_at > now;
@@ -342,7 +409,7 @@ export class AccountsService {
   /** Changing the password ends every session, this one included; the caller gets a fresh session. */
   async changePassword(tenantId: string, userId: string, currentPassword: string, newPassword: string, meta: RequestMeta): Promise<SessionTokens> {
     const user = await this.db.system((trx) => this.accounts.userById(trx, userId));
-    if (!user || !(await verifyPassword(currentPassword, user.password_hash))) throw accountProblems.wrongPassword('body.currentPassword');
+    if (!user || !(await verifyPassword(currentPassword, user.password_hash))) throw accountErrors.wrongPassword('body.currentPassword');
     const passwordHash = await hashPassword(newPassword);
     const now = this.now();
     const memberships = await this.db.system(async (trx) => {
@@ -375,13 +442,13 @@ export class AccountsService {
    */
   async deleteTenant(tenantId: string, userId: string, password: string): Promise<void> {
     const user = await this.db.system((trx) => this.accounts.userById(trx, userId));
-    if (!user || !(await verifyPassword(password, user.password_hash))) throw accountProblems.wrongPassword('body.password');
+    if (!user || !(await verifyPassword(password, user.password_hash))) throw accountErrors.wrongPassword('body.password');
     const memberIds = await this.db.tenant(tenantId, async (trx) => {
       const members = (await this.accounts.listMembers(trx, tenantId)).map((m) => m.userId);
       try {
         await this.deps.tenancy.deleteTenantIn(trx, tenantId);
       } catch (error) {
-        if ((error as { code?: string }).code === '23503') throw problems.conflict('Some records of this store cannot be deleted yet; nothing was deleted.');
+        if ((error as { code?: string }).code === '23503') throw accountErrors.conflict('Some records of this store cannot be deleted yet; nothing was deleted.');
         throw error;
       }
       return members;
@@ -424,9 +491,14 @@ export class AccountsService {
 
   /** The caller's profile and store (GET /api/v1/me). */
   async me(tenantId: string, userId: string | null, role: Role): Promise<{ user: PublicUser | null; tenant: { id: string; name: string; timeZone: string; locale: string } }> {
-    const tenant = await this.deps.tenancy.getTenant(tenantId);
-    if (!tenant) throw problems.notFound('This store no longer exists.');
-    const user = userId ? await this.db.system((trx) => this.accounts.userById(trx, userId)) : undefined;
+    // Both reads in one round trip (users is readable by the app role): the signed-in hot path.
+    const rows = await this.db.tenantBatch(tenantId, (knex) => ({
+      tenant: this.deps.tenancy.tenantQuery(knex, tenantId),
+      ...(userId ? { user: this.accounts.userQuery(knex, userId) } : {}),
+    }));
+    const tenant = rows.tenant[0];
+    const user = rows.user?.[0];
+    if (!tenant) throw accountErrors.notFound('This store no longer exists.');
     return {
       user: user ? publicUser(user, role) : null,
       tenant: { id: tenant.id, name: tenant.name, timeZone: tenant.time_zone, locale: tenant.locale },

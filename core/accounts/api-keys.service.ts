@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { problems } from '../http/problem.ts';
+import { accountErrors } from './accounts.errors.ts';
 import { ApiKeysRepository, type ApiKeyRow } from './api-keys.repository.ts';
 import { AuditRepository } from './audit.repository.ts';
 import { hashToken, newTenantToken, tenantOfToken } from './opaque-tokens.ts';
@@ -58,7 +58,7 @@ export class ApiKeysService {
 
   async get(tenantId: string, id: string): Promise<ApiKeyView> {
     const row = await this.db.tenant(tenantId, (trx) => this.keys.get(trx, tenantId, id));
-    if (!row) throw problems.notFound('No API key with this id in this store.');
+    if (!row) throw accountErrors.notFound('No API key with this id in this store.');
     return view(row);
   }
 
@@ -66,7 +66,7 @@ export class ApiKeysService {
     const now = this.now();
     await this.db.tenant(actor.tenantId, async (trx) => {
       const row = await this.keys.revoke(trx, actor.tenantId, id, now);
-      if (!row) throw problems.notFound('No active API key with this id in this store.');
+      if (!row) throw accountErrors.notFound('No active API key with this id in this store.');
       await this.audit.record(trx, actor.tenantId, { action: 'api_key.revoked', actor: { userId: actor.userId }, ip: actor.ip, details: { apiKeyId: id, name: row.name }, at: now });
     });
   }

@@ -16,6 +16,12 @@ export const AUDIT_ACTIONS = [
   'team.member_removed',
   'api_key.created',
   'api_key.revoked',
+  // Platform plugins (issue #10): installs, uninstalls and the platforms' privacy requests.
+  'plugin.installed',
+  'plugin.uninstalled',
+  'privacy.data_request',
+  'privacy.customer_redacted',
+  'privacy.shop_redacted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,9 +1,8 @@
 import type { Request, RequestHandler } from 'express';
-import { problems } from '../http/problem.ts';
+import { AccountError, accountErrors } from './accounts.errors.ts';
 import type { Role } from './accounts.repository.ts';
-import type { AuthContext, Authenticator } from './auth-context.ts';
+import { isBrowserNavigation, type AuthContext, type Authenticator, type GuardOptions } from './auth-context.ts';
 import { COOKIE_NAMES, isSafeMethod, readCookies, type SessionCookies } from './cookies.ts';
-import { accountProblems } from './errors.ts';
 import { can, USER_ONLY_PERMISSIONS, type Permission } from './permissions.ts';
 import type { AccessTokens } from './tokens.ts';
 
@@ -12,7 +11,26 @@ export interface CredentialChecks {
   /** Current role if the session is live and the user still a member. */
   sessionRole(tenantId: string, sessionId: string, userId: string): Promise<Role | undefined>;
   apiKey(key: string): Promise<{ tenantId: string; id: string; role: Role } | undefined>;
+  /**
+   * A platform admin's session token (Shopify's embedded app), verified by the plugin host and mapped
+   * to a member of the installation's store (docs/decisions/0019); undefined when it is not one.
+   */
+  platformSession?(token: string): Promise<PlatformCaller | undefined>;
 }
+
+/** Who a verified platform session token acts as. */
+export interface PlatformCaller {
+  tenantId: string;
+  userId: string;
+  role: Role;
+  platform: { pluginId: string; externalId: string; userId: string | null };
+}
+
+/**
+ * What a platform session may never do, whatever the member's role: manage the team, API keys or the
+ * store's existence, or the member's own credentials (the staff member is not that person).
+ */
+const PLATFORM_SESSION_DENIED: ReadonlySet<Permission> = USER_ONLY_PERMISSIONS;
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
 export const API_KEY_PREFIX = 'cak_';
@@ -34,41 +52,64 @@ export class AccountsAuthenticator implements Authenticator {
     const header = req.headers.authorization;
     if (typeof header === 'string' && header !== '') {
       const match = BEARER.exec(header);
-      if (!match) throw problems.unauthorized('Send `Authorization: Bearer <accessToken or API key>`.');
+      if (!match) throw accountErrors.unauthenticated('Send `Authorization: Bearer <accessToken or API key>`.');
       const token = match[1]!;
       if (token.startsWith(API_KEY_PREFIX)) {
         const key = await this.checks.apiKey(token);
-        if (!key) throw accountProblems.invalidApiKey();
+        if (!key) throw accountErrors.invalidApiKey();
         return { tenantId: key.tenantId, userId: null, role: key.role, via: 'api-key', apiKeyId: key.id };
       }
-      return this.fromAccessToken(token, 'access-token');
+      const claims = this.tokens.verify(token);
+      if (!claims && this.checks.platformSession) {
+        // Not one of ours: a platform admin's session token (embedded dashboard), or nothing.
+        const caller = await this.checks.platformSession(token);
+        if (!caller) throw accountErrors.invalidAccessToken();
+        return { tenantId: caller.tenantId, userId: caller.userId, role: caller.role, via: 'platform-session', platform: caller.platform };
+      }
+      return this.fromClaims(claims, 'access-token');
     }
     const cookie = readCookies(req)[COOKIE_NAMES.access];
     if (cookie) {
       const auth = await this.fromAccessToken(cookie, 'session-cookie');
-      if (!isSafeMethod(req.method) && !this.cookies.csrfValid(req, auth.sessionId!)) throw accountProblems.csrf();
+      if (!isSafeMethod(req.method) && !this.cookies.csrfValid(req, auth.sessionId!)) throw accountErrors.csrf();
       return auth;
     }
-    throw problems.unauthorized('Send `Authorization: Bearer <accessToken>` or sign in to the dashboard.');
+    throw accountErrors.unauthenticated('Send `Authorization: Bearer <accessToken>` or sign in to the dashboard.');
   }
 
-  private async fromAccessToken(token: string, via: 'access-token' | 'session-cookie'): Promise<AuthContext> {
-    const claims = this.tokens.verify(token);
+  private fromAccessToken(token: string, via: 'access-token' | 'session-cookie'): Promise<AuthContext> {
+    return this.fromClaims(this.tokens.verify(token), via);
+  }
+
+  private async fromClaims(claims: ReturnType<AccessTokens['verify']>, via: 'access-token' | 'session-cookie'): Promise<AuthContext> {
     // Every token we issue names its session; one without is not ours to honour.
-    if (!claims?.sid) throw accountProblems.invalidAccessToken();
+    if (!claims?.sid) throw accountErrors.invalidAccessToken();
     const role = await this.checks.sessionRole(claims.tid, claims.sid, claims.sub);
-    if (!role) throw accountProblems.invalidAccessToken();
+    if (!role) throw accountErrors.invalidAccessToken();
     return { tenantId: claims.tid, userId: claims.sub, role, via, sessionId: claims.sid };
   }
 
-  require(permission: Permission): RequestHandler {
-    return (req, _res, next) => {
-      this.identify(req).then((auth) => {
-        if (auth.via === 'api-key' && USER_ONLY_PERMISSIONS.has(permission)) return next(accountProblems.userOnly());
-        if (!can(auth.role, permission)) return next(problems.forbidden(`Your role (${auth.role}) may not do this (${permission}).`));
-        req.auth = auth;
-        next();
-      }, next);
+  require(permission: Permission, options: GuardOptions = {}): RequestHandler {
+    return (req, res, next) => {
+      this.identify(req).then(
+        (auth) => {
+          if (auth.via === 'api-key' && USER_ONLY_PERMISSIONS.has(permission)) return next(accountErrors.userOnly());
+          if (auth.via === 'platform-session' && PLATFORM_SESSION_DENIED.has(permission)) return next(accountErrors.platformSessionDenied());
+          if (!can(auth.role, permission)) return next(accountErrors.forbidden(`Your role (${auth.role}) may not do this (${permission}).`));
+          req.auth = auth;
+          next();
+        },
+        (error: unknown) => {
+          // A person who followed a link and is not signed in (or whose SameSite=Strict cookie a
+          // cross-site navigation left behind): to sign-in, and back afterwards.
+          if (options.signIn && error instanceof AccountError && error.code === 'UNAUTHENTICATED' && isBrowserNavigation(req)) {
+            res.setHeader('Cache-Control', 'no-store');
+            res.redirect(302, options.signIn(req));
+            return;
+          }
+          next(error);
+        },
+      );
     };
   }
 }

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
  * A forged tenant part only moves the lookup to another tenant, where the hash does not exist.
  */
 export type TenantTokenKind = 'crt' | 'cak' | 'cin';
-export type GlobalTokenKind = 'cpr';
+export type GlobalTokenKind = 'cpr' | 'clu';
 
 const RANDOM_BYTES = 32;
 const TENANT_PART = 22; // 16 bytes of UUID in base64url

@@ -10,6 +10,9 @@ export const PASSWORD_MIN_LENGTH = 8;
 /** bcrypt only reads 72 bytes; a longer password would silently stop mattering past that. */
 export const PASSWORD_MAX_BYTES = 72;
 
+/** An uppercase letter and a digit somewhere, no NUL (the route's storable-text rule), as an ECMA-262 `u` pattern. */
+export const PASSWORD_PATTERN = '^(?=[^\\u0000]*\\p{Lu})(?=[^\\u0000]*\\p{Nd})[^\\u0000]*$';
+
 let common: Set<string> | undefined;
 const commonPasswords = () => (common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase())));
 
@@ -31,6 +34,11 @@ export const NewPasswordSchema = z
     for (const message of passwordProblems(value)) ctx.addIssue({ code: 'custom', message });
   })
   .meta({
-    description: `At least ${PASSWORD_MIN_LENGTH} characters with an uppercase letter and a digit; not a common password.`,
+    // The policy as JSON Schema (issue 14: the document is as strict as validation): length and the
+    // two character classes as minLength and a pattern; bytes and the common list only in words.
+    description: `At least ${PASSWORD_MIN_LENGTH} characters with an uppercase letter and a digit, at most ${PASSWORD_MAX_BYTES} bytes of UTF-8; not one of the most common passwords (zxcvbn's list, compared case-insensitively).`,
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_BYTES,
+    pattern: PASSWORD_PATTERN,
     example: 'Correct-Horse-7-Battery',
   });

@@ -64,6 +64,11 @@ export class SessionsRepository {
    * else fails); one query per request.
    */
   async liveSessionRole(trx: Tx, tenantId: string, sessionId: string, userId: string, now: Date): Promise<string | undefined> {
+    return (await this.liveSession(trx, tenantId, sessionId, userId, now))?.role;
+  }
+
+  /** The same check, with the session's expiry (what the per-instance session cache keeps). */
+  async liveSession(trx: Tx, tenantId: string, sessionId: string, userId: string, now: Date): Promise<{ role: string; expiresAt: Date } | undefined> {
     const row = await trx('sessions as s')
       .join('memberships as m', function () {
         this.on('m.tenant_id', '=', 's.tenant_id').andOn('m.user_id', '=', 's.user_id');
@@ -73,8 +78,8 @@ export class SessionsRepository {
       .whereNull('s.revoked_at')
       .where('s.expires_at', '>', now)
       .whereRaw('s.created_at >= u.password_changed_at')
-      .first('m.role as role');
-    return row?.role as string | undefined;
+      .first('m.role as role', 's.expires_at as expiresAt');
+    return row ? { role: row.role as string, expiresAt: row.expiresAt as Date } : undefined;
   }
 
   async revokeSession(trx: Tx, tenantId: string, sessionId: string, reason: string, at: Date): Promise<boolean> {

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
-import { problems } from '../http/problem.ts';
 import type { MailPort } from '../mail/mail.port.ts';
-import type { TenancyRepository } from '../tenancy/tenancy.repository.ts';
+import type { StoreDirectory } from './stores.port.ts';
+import { accountErrors } from './accounts.errors.ts';
 import type { AccountsRepository, MemberView, Role } from './accounts.repository.ts';
 import { isEmailTaken } from './accounts.repository.ts';
 import { normalizeEmail, type AccountsService, type RequestMeta, type SignInResult } from './accounts.service.ts';
 import { AuditRepository } from './audit.repository.ts';
-import { accountProblems } from './errors.ts';
 import { accountsStrings } from './i18n/strings.ts';
 import { InvitesRepository, type InviteRow } from './invites.repository.ts';
 import { hashToken, newTenantToken, tenantOfToken } from './opaque-tokens.ts';
@@ -37,7 +36,7 @@ export interface InviteView {
 export interface TeamServiceDeps {
   db: Database;
   accounts: AccountsRepository;
-  tenancy: TenancyRepository;
+  tenancy: StoreDirectory;
   service: AccountsService;
   mail: MailPort;
   logger: Logger;
@@ -64,7 +63,7 @@ export class TeamService {
 
   async getMember(tenantId: string, userId: string): Promise<MemberView> {
     const member = await this.deps.db.tenant(tenantId, (trx) => this.deps.accounts.member(trx, tenantId, userId));
-    if (!member) throw problems.notFound('No such member in this store.');
+    if (!member) throw accountErrors.notFound('No such member in this store.');
     return member;
   }
 
@@ -79,7 +78,7 @@ export class TeamService {
     const tenant = await this.deps.tenancy.getTenant(actor.tenantId);
     const created = this.deps.db.tenant(actor.tenantId, async (trx) => {
       const existing = await this.deps.accounts.userByEmail(trx, email);
-      if (existing && (await this.deps.accounts.membership(trx, actor.tenantId, existing.id))) throw accountProblems.alreadyMember();
+      if (existing && (await this.deps.accounts.membership(trx, actor.tenantId, existing.id))) throw accountErrors.alreadyMember();
       const inviterUser = actor.userId ? await this.deps.accounts.userById(trx, actor.userId) : undefined;
       const locale = input.locale ?? tenant?.locale ?? 'en';
       const row = await this.invites.insert(trx, {
@@ -104,7 +103,7 @@ export class TeamService {
     const { row, tenantName, inviter, locale } = await created.catch((error: unknown) => {
       // Two invitations to one address at the same moment: the open-invite index lets one through.
       const e = error as { code?: string; constraint?: string };
-      if (e?.code === '23505' && e.constraint === 'invites_open_email') throw problems.conflict('An invitation to this address was just created; try again.');
+      if (e?.code === '23505' && e.constraint === 'invites_open_email') throw accountErrors.conflict('An invitation to this address was just created; try again.');
       throw error;
     });
 
@@ -120,7 +119,7 @@ export class TeamService {
     } catch (error) {
       this.deps.logger.warn({ err: error, tenantId: actor.tenantId, inviteId: row.id }, 'invite mail failed; invite withdrawn');
       await this.deps.db.tenant(actor.tenantId, (trx) => this.invites.delete(trx, actor.tenantId, row.id));
-      throw accountProblems.mailFailed();
+      throw accountErrors.mailFailed();
     }
     return this.view(row);
   }
@@ -133,7 +132,7 @@ export class TeamService {
   async revokeInvite(actor: Actor, inviteId: string): Promise<void> {
     await this.deps.db.tenant(actor.tenantId, async (trx) => {
       const row = await this.invites.revoke(trx, actor.tenantId, inviteId, this.now());
-      if (!row) throw problems.notFound('No open invite with this id in this store.');
+      if (!row) throw accountErrors.notFound('No open invite with this id in this store.');
       await this.audit.record(trx, actor.tenantId, { action: 'team.invite_revoked', actor: { userId: actor.userId, apiKeyId: actor.apiKeyId }, ip: actor.ip, details: { inviteId, email: row.email }, at: this.now() });
     });
   }
@@ -141,7 +140,7 @@ export class TeamService {
   /** What the accept page shows before the person sets or enters a password. */
   async previewInvite(token: string): Promise<{ tenant: { id: string; name: string }; email: string; role: Role; expiresAt: Date; existingUser: boolean }> {
     const tenantId = tenantOfToken('cin', token);
-    if (!tenantId) throw accountProblems.invalidToken('invitation');
+    if (!tenantId) throw accountErrors.invalidToken('invitation');
     const tenant = await this.deps.tenancy.getTenant(tenantId);
     const found = await this.deps.db.tenant(tenantId, async (trx) => {
       const row = await trx<InviteRow>('invites').where({ tenant_id: tenantId, token_hash: hashToken(token) }).first();
@@ -149,7 +148,7 @@ export class TeamService {
       const user = await this.deps.accounts.userByEmail(trx, row.email);
       return { tenant: { id: tenantId, name: tenant?.name ?? '' }, email: row.email, role: row.role, expiresAt: row.expires_at, existingUser: Boolean(user) };
     });
-    if (!found) throw accountProblems.invalidToken('invitation');
+    if (!found) throw accountErrors.invalidToken('invitation');
     return found;
   }
 
@@ -159,7 +158,7 @@ export class TeamService {
    */
   async acceptInvite(input: { token: string; password: string; name?: string }, meta: RequestMeta): Promise<SignInResult> {
     const tenantId = tenantOfToken('cin', input.token);
-    const invalid = () => accountProblems.invalidToken('invitation');
+    const invalid = () => accountErrors.invalidToken('invitation');
     if (!tenantId) throw invalid();
     const tokenHash = hashToken(input.token);
     const db = this.deps.db;
@@ -172,10 +171,10 @@ export class TeamService {
     if (!peek) throw invalid();
     let passwordHash: string | undefined;
     if (peek.user) {
-      if (!(await verifyPassword(input.password, peek.user.password_hash))) throw accountProblems.wrongPassword('body.password');
+      if (!(await verifyPassword(input.password, peek.user.password_hash))) throw accountErrors.wrongPassword('body.password');
     } else {
       const broken = passwordProblems(input.password);
-      if (broken.length > 0) throw problems.validation(broken.map((message) => ({ path: 'body.password', message })));
+      if (broken.length > 0) throw accountErrors.invalid(broken.map((message) => ({ path: 'body.password', message })));
       passwordHash = await hashPassword(input.password);
     }
 
@@ -185,7 +184,7 @@ export class TeamService {
         const row = await this.invites.byHashForUpdate(trx, tenantId, tokenHash);
         if (!row || row.accepted_at || row.revoked_at || row.expires_at <= now) return undefined;
         const user = peek.user ?? (await this.deps.accounts.insertUser(trx, { email: row.email, passwordHash: passwordHash!, name: input.name ?? null, locale: row.locale }));
-        if (await this.deps.accounts.membership(trx, tenantId, user.id)) throw accountProblems.alreadyMember();
+        if (await this.deps.accounts.membership(trx, tenantId, user.id)) throw accountErrors.alreadyMember();
         await this.deps.accounts.insertMembership(trx, tenantId, user.id, row.role);
         await this.invites.markAccepted(trx, tenantId, row.id, now);
         await this.audit.record(trx, tenantId, { action: 'team.invite_accepted', actor: { userId: user.id, email: user.email }, ip: meta.ip, subjectUserId: user.id, details: { inviteId: row.id, role: row.role }, at: now });
@@ -198,7 +197,7 @@ export class TeamService {
       return { ...result, tenant: { id: tenantId, name: tenant?.name ?? '' }, tenants: tenants.map((m) => ({ id: m.tenantId, name: m.tenantName, role: m.role })) };
     } catch (error) {
       // A person who signed up with this address meanwhile: they accept with that password.
-      if (isEmailTaken(error)) throw accountProblems.emailTaken();
+      if (isEmailTaken(error)) throw accountErrors.emailTaken();
       throw error;
     }
   }
@@ -208,9 +207,9 @@ export class TeamService {
     return this.deps.db.tenant(actor.tenantId, async (trx) => {
       const owners = await this.deps.accounts.lockOwners(trx, actor.tenantId);
       const member = await this.deps.accounts.member(trx, actor.tenantId, userId);
-      if (!member) throw problems.notFound('No such member in this store.');
+      if (!member) throw accountErrors.notFound('No such member in this store.');
       if (member.role === role) return member;
-      if (member.role === 'owner' && owners.length <= 1) throw accountProblems.lastOwner();
+      if (member.role === 'owner' && owners.length <= 1) throw accountErrors.lastOwner();
       await this.deps.accounts.setRole(trx, actor.tenantId, userId, role);
       await this.audit.record(trx, actor.tenantId, {
         action: 'team.role_changed',
@@ -229,8 +228,8 @@ export class TeamService {
     await this.deps.db.tenant(actor.tenantId, async (trx) => {
       const owners = await this.deps.accounts.lockOwners(trx, actor.tenantId);
       const member = await this.deps.accounts.member(trx, actor.tenantId, userId);
-      if (!member) throw problems.notFound('No such member in this store.');
-      if (member.role === 'owner' && owners.length <= 1) throw accountProblems.lastOwner();
+      if (!member) throw accountErrors.notFound('No such member in this store.');
+      if (member.role === 'owner' && owners.length <= 1) throw accountErrors.lastOwner();
       await this.deps.accounts.deleteMembership(trx, actor.tenantId, userId);
       await this.audit.record(trx, actor.tenantId, {
         action: 'team.member_removed',

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Role } from './accounts.repository.ts';
 
@@ -15,10 +16,15 @@ export interface AccessClaims {
 }
 
 export class AccessTokens {
+  /** Made once: given raw bytes, jsonwebtoken first tries (and fails) to parse a public key on every call. */
+  private readonly key: KeyObject;
+
   constructor(
-    private readonly key: Buffer,
+    key: Buffer,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.key = createSecretKey(key);
+  }
 
   sign(claims: AccessClaims, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): string {
     const iat = Math.floor(this.now().getTime() / 1000);

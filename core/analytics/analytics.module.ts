@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Authenticator } from '../accounts/auth-context.ts';
+import type { Authenticator } from '../accounts/index.ts';
 import type { Database } from '../db/database.ts';
 import type { HttpModule } from '../http/app.ts';
 import type { Metrics } from '../http/metrics.ts';

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { FieldError } from '../http/problem.ts';
+import type { FieldProblem } from '../kernel/domain-error.ts';
 import type { DaySlice } from './analytics.repository.ts';
 import { nextDate, ZoneClock } from './zone-clock.ts';
 
@@ -15,6 +15,9 @@ export const DEFAULT_RANGE_DAYS = 30;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** DATE or DATE_TIME as one JSON Schema pattern (the API document's `from`/`to`). */
+export const RANGE_BOUND_PATTERN = `^(?:${DATE.source.slice(1, -1)}|${DATE_TIME.source.slice(1, -1)})$`;
 
 export function isRangeBound(value: string): boolean {
   if (DATE.test(value)) return DateTime.fromISO(value, { zone: 'UTC' }).isValid;
@@ -35,7 +38,7 @@ export interface ResolvedRange {
   days: DaySlice[];
 }
 
-export type RangeResult = { ok: true; range: ResolvedRange } | { ok: false; errors: FieldError[] };
+export type RangeResult = { ok: true; range: ResolvedRange } | { ok: false; errors: FieldProblem[] };
 
 function bound(value: string, timeZone: string, side: 'from' | 'to'): DateTime {
   if (DATE.test(value)) {
@@ -85,7 +88,7 @@ export function isoInZone(at: Date, timeZone: string): string {
  * Errors name the query field (`query.from`, `query.to`).
  */
 export function resolveRange(query: { from?: string | undefined; to?: string | undefined }, timeZone: string, now: Date, maxDays = MAX_RANGE_DAYS): RangeResult {
-  const errors: FieldError[] = [];
+  const errors: FieldProblem[] = [];
   for (const side of ['from', 'to'] as const) {
     const value = query[side];
     if (value !== undefined && !isRangeBound(value)) errors.push({ path: `query.${side}`, message: `must be ${RANGE_BOUND_MESSAGE}` });
@@ -100,6 +103,12 @@ export function resolveRange(query: { from?: string | undefined; to?: string | u
   // A date `to` is compared by the start of its day: from=11-02&to=11-01 is backwards, not empty.
   const toStart = query.to !== undefined && DATE.test(query.to) ? bound(query.to, timeZone, 'from') : to;
   if (toStart < from) return { ok: false, errors: [{ path: 'query.to', message: 'must not be before `from`' }] };
+  // Checked on the two instants before any day is built: a 0001..9999 range would otherwise walk
+  // 3.6 million days on the event loop (issue 14). A local day is at most 25 h, so +2 days of slack.
+  const spanDays = (to.toMillis() - from.toMillis()) / 86_400_000;
+  if (spanDays > maxDays + 2) {
+    return { ok: false, errors: [{ path: 'query.to', message: `the range covers about ${Math.ceil(spanDays)} days; at most ${maxDays} are allowed` }] };
+  }
   const days = daySlices(from.toJSDate(), to.toJSDate(), timeZone);
   if (days.length > maxDays) {
     return { ok: false, errors: [{ path: 'query.to', message: `the range covers ${days.length} days; at most ${maxDays} are allowed` }] };

@@ -1,8 +1,8 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Authenticator } from '../accounts/auth-context.ts';
-import { authOf } from '../accounts/auth-context.ts';
+import type { Authenticator } from '../accounts/index.ts';
+import { authOf } from '../accounts/index.ts';
 import type { HttpModule } from '../http/app.ts';
 import { problems } from '../http/problem.ts';
 import { defineRoute } from '../http/route.ts';

@@ -1,17 +1,26 @@
 import { z } from 'zod';
-import { isRangeBound, RANGE_BOUND_MESSAGE } from './analytics.range.ts';
+import { freeText } from '../wire/text.ts';
+import { isRangeBound, MAX_HOURLY_DAYS, MAX_RANGE_DAYS, RANGE_BOUND_MESSAGE, RANGE_BOUND_PATTERN } from './analytics.range.ts';
 
 /** Wire shapes of the merchant analytics API (design.md §10); the dashboard imports the inferred types. */
 
-const rangeBound = z.string().refine(isRangeBound, { message: `must be ${RANGE_BOUND_MESSAGE}` });
+/**
+ * The refinement stated in the document (issue 14): the two shapes as a pattern, the calendar and
+ * the range limits (checked against the other bound) in words.
+ */
+const rangeBound = z
+  .string()
+  .refine(isRangeBound, { message: `must be ${RANGE_BOUND_MESSAGE}` })
+  .meta({ pattern: RANGE_BOUND_PATTERN });
+const RANGE_LIMITS = `A real calendar date or time; \`from\` before \`to\`, at most ${MAX_RANGE_DAYS} days apart (${MAX_HOURLY_DAYS} with \`interval=hour\`).`;
 
 export const analyticsRangeQuerySchema = z.object({
   from: rangeBound
     .optional()
-    .meta({ description: "Start: a date read in the store's time zone, or an ISO time with offset. Default: 29 days before `to`." }),
+    .meta({ description: `Start: a date read in the store's time zone, or an ISO time with offset. Default: 29 days before \`to\`. ${RANGE_LIMITS}` }),
   to: rangeBound
     .optional()
-    .meta({ description: 'End: a date (that whole day included) or an ISO time with offset (exclusive). Default: the end of today.' }),
+    .meta({ description: `End: a date (that whole day included) or an ISO time with offset (exclusive). Default: the end of today. ${RANGE_LIMITS}` }),
 });
 
 export const analyticsTimeseriesQuerySchema = analyticsRangeQuerySchema.extend({
@@ -74,7 +83,7 @@ export const analyticsTimeseriesSchema = z
 
 /** Body of the widget's `POST /widget/v1/conversations/:id/rating` (route owned by the chat engine). */
 export const conversationRatingBodySchema = z
-  .object({ rating: z.enum(['up', 'down']), comment: z.string().max(500).optional() })
+  .object({ rating: z.enum(['up', 'down']), comment: freeText().max(500).optional() })
   .meta({ id: 'ConversationRating' });
 
 export type AnalyticsMetrics = { [K in keyof typeof metricsShape]: z.infer<(typeof metricsShape)[K]> };

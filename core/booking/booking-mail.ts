@@ -1,8 +1,9 @@
 // Booking mail templates: pure functions from booking facts to { subject, text, html }.
 // Sending, the .ics attachment (see ics.ts) and the manage token are the caller's business.
+import { formatAppointment, formatLocale as intlLocale, formatShort, zoneName as formatZoneName } from '../wire/datetime.ts';
 import { toZonedIso } from './availability.ts';
-import { de } from './locales/de.ts';
-import { en, type BookingMailStrings } from './locales/en.ts';
+import { de } from './i18n/de.ts';
+import { en, type BookingMailStrings } from './i18n/en.ts';
 
 export type MailLocale = 'en' | 'de';
 
@@ -13,7 +14,6 @@ export interface RenderedMail {
 }
 
 const STRINGS: Record<MailLocale, BookingMailStrings> = { en, de };
-const DEFAULT_FORMAT_LOCALE: Record<MailLocale, string> = { en: 'en-US', de: 'de-DE' };
 
 interface MailBase {
   locale: MailLocale;
@@ -43,6 +43,10 @@ export interface MerchantNoticeInput extends MailBase {
   /** Shown as well when the shopper's zone differs from `timeZone`. */
   shopperTimeZone?: string;
   dashboardUrl?: string;
+  /** What happened: a new booking (default), or the shopper cancelled / moved it through the manage link. */
+  event?: 'booked' | 'cancelled' | 'rescheduled';
+  previousStart?: Date;
+  previousEnd?: Date;
 }
 
 export interface CancellationMailInput extends MailBase {
@@ -99,35 +103,33 @@ function safeUrl(url: string, field: string): string {
 }
 
 function formatLocaleOf(input: MailBase): string {
-  return input.formatLocale ?? DEFAULT_FORMAT_LOCALE[input.locale];
+  return input.formatLocale ?? intlLocale(input.locale);
 }
 
 /** "Sunday, March 29, 2026, 10:00 – 11:00 AM" in the given zone and locale. */
-function formatRange(input: MailBase, start: Date, end: Date, timeZone = input.timeZone): string {
+function formatRangeOf(input: MailBase, start: Date, end: Date, timeZone = input.timeZone): string {
   toZonedIso(start, timeZone); // throws a clear TimeInputError for an unknown zone
-  const fmt = new Intl.DateTimeFormat(formatLocaleOf(input), { dateStyle: 'full', timeStyle: 'short', timeZone });
-  return fmt.formatRange(start, end);
+  return formatAppointment(start, end, formatLocaleOf(input), timeZone);
 }
 
 /** "Mar 29, 2026, 10:00 AM" for subjects. */
-function formatShort(input: MailBase, at: Date): string {
-  return new Intl.DateTimeFormat(formatLocaleOf(input), { dateStyle: 'medium', timeStyle: 'short', timeZone: input.timeZone }).format(at);
+function formatShortOf(input: MailBase, at: Date): string {
+  return formatShort(at, formatLocaleOf(input), input.timeZone);
 }
 
 /** The zone's name at that instant in the reader's language, e.g. "Central European Summer Time". */
-function zoneName(input: MailBase, at: Date, timeZone = input.timeZone): string {
-  const parts = new Intl.DateTimeFormat(formatLocaleOf(input), { timeZone, timeZoneName: 'long' }).formatToParts(at);
-  return parts.find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+function zoneNameOf(input: MailBase, at: Date, timeZone = input.timeZone): string {
+  return formatZoneName(at, formatLocaleOf(input), timeZone);
 }
 
 function when(input: MailBase, start: Date, end: Date, timeZone = input.timeZone): string {
-  return `${formatRange(input, start, end, timeZone)} (${zoneName(input, start, timeZone)})`;
+  return `${formatRangeOf(input, start, end, timeZone)} (${zoneNameOf(input, start, timeZone)})`;
 }
 
 /** "in 24 hours", "in 1 hour", "in 2 days", "in 30 minutes" (or German) from the reminder's offset. */
 export function relativeOffset(locale: MailLocale, offsetMinutes: number, formatLocale?: string): string {
   if (!Number.isInteger(offsetMinutes) || offsetMinutes <= 0) throw new RangeError('offsetMinutes must be a positive integer');
-  const rtf = new Intl.RelativeTimeFormat(formatLocale ?? DEFAULT_FORMAT_LOCALE[locale], { numeric: 'always' });
+  const rtf = new Intl.RelativeTimeFormat(formatLocale ?? intlLocale(locale), { numeric: 'always' });
   // Whole days beyond 24 h read better as days; a day itself stays "in 24 hours", as reminders say it.
   if (offsetMinutes % 1440 === 0 && offsetMinutes > 1440) return rtf.format(offsetMinutes / 1440, 'day');
   if (offsetMinutes % 60 === 0) return rtf.format(offsetMinutes / 60, 'hour');
@@ -194,7 +196,7 @@ class MailBuilder {
 export function bookingConfirmationMail(input: ConfirmationMailInput): RenderedMail {
   const t = STRINGS[input.locale];
   const manageUrl = safeUrl(input.manageUrl, 'manageUrl');
-  const subject = subjectLine(t.confirmation.subject({ service: input.serviceName, date: formatShort(input, input.start) }));
+  const subject = subjectLine(t.confirmation.subject({ service: input.serviceName, date: formatShortOf(input, input.start) }));
   return new MailBuilder()
     .paragraph(t.confirmation.greeting({ name: oneLine(input.customerName) }))
     .paragraph(t.confirmation.intro({ service: input.serviceName, store: input.storeName }))
@@ -214,15 +216,19 @@ export function bookingConfirmationMail(input: ConfirmationMailInput): RenderedM
 /** To the merchant (owner / staff) when a booking arrives. Times in the merchant's zone. */
 export function merchantBookingNotice(input: MerchantNoticeInput): RenderedMail {
   const t = STRINGS[input.locale];
+  const event = input.event ?? 'booked';
+  const subjectArgs = { service: input.serviceName, date: formatShortOf(input, input.start), customer: input.customer.name };
   const subject = subjectLine(
-    t.merchant.subject({ service: input.serviceName, date: formatShort(input, input.start), customer: input.customer.name }),
+    event === 'cancelled' ? t.merchant.cancelledSubject(subjectArgs) : event === 'rescheduled' ? t.merchant.rescheduledSubject(subjectArgs) : t.merchant.subject(subjectArgs),
   );
+  const introArgs = { service: input.serviceName, customer: input.customer.name };
   const shopperZone = input.shopperTimeZone && input.shopperTimeZone !== input.timeZone ? input.shopperTimeZone : undefined;
   const b = new MailBuilder()
-    .paragraph(t.merchant.intro({ service: input.serviceName }))
+    .paragraph(event === 'cancelled' ? t.merchant.cancelledIntro(introArgs) : event === 'rescheduled' ? t.merchant.rescheduledIntro(introArgs) : t.merchant.intro(introArgs))
     .rows([
       [t.labels.service, input.serviceName],
       [t.labels.when, when(input, input.start, input.end)],
+      [t.labels.previously, event === 'rescheduled' && input.previousStart && input.previousEnd ? when(input, input.previousStart, input.previousEnd) : undefined],
       [t.labels.shopperTime, shopperZone ? when(input, input.start, input.end, shopperZone) : undefined],
       [t.labels.staff, input.resourceName],
       [t.labels.where, input.location],
@@ -238,7 +244,7 @@ export function merchantBookingNotice(input: MerchantNoticeInput): RenderedMail 
 /** To the shopper when a booking is cancelled (by them or by the merchant). Attach bookingIcs({ method: 'CANCEL', ... }). */
 export function cancellationMail(input: CancellationMailInput): RenderedMail {
   const t = STRINGS[input.locale];
-  const subject = subjectLine(t.cancellation.subject({ service: input.serviceName, date: formatShort(input, input.start) }));
+  const subject = subjectLine(t.cancellation.subject({ service: input.serviceName, date: formatShortOf(input, input.start) }));
   const introArgs = { service: input.serviceName, store: input.storeName };
   const b = new MailBuilder()
     .paragraph(t.cancellation.greeting({ name: oneLine(input.customerName) }))
@@ -258,7 +264,7 @@ export function cancellationMail(input: CancellationMailInput): RenderedMail {
 export function rescheduleMail(input: RescheduleMailInput): RenderedMail {
   const t = STRINGS[input.locale];
   const manageUrl = safeUrl(input.manageUrl, 'manageUrl');
-  const subject = subjectLine(t.reschedule.subject({ service: input.serviceName, date: formatShort(input, input.start) }));
+  const subject = subjectLine(t.reschedule.subject({ service: input.serviceName, date: formatShortOf(input, input.start) }));
   return new MailBuilder()
     .paragraph(t.reschedule.greeting({ name: oneLine(input.customerName) }))
     .paragraph(t.reschedule.intro({ service: input.serviceName, store: input.storeName }))

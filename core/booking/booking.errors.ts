@@ -1,3 +1,5 @@
+import { DomainError, type DomainErrorDetails } from '../kernel/domain-error.ts';
+
 /** Coded errors of the booking service; routes and chat tools map them to their own answers. */
 
 export type BookingErrorCode =
@@ -16,21 +18,12 @@ export type BookingErrorCode =
   /** Input the schema could not catch (e.g. a service id that does not exist in a resource's list). */
   | 'INVALID';
 
-export interface FieldProblem {
-  path: string;
-  message: string;
+export interface BookingErrorDetails extends DomainErrorDetails {
+  field?: string;
+  alternatives?: { start: Date; end: Date }[];
 }
 
-export class BookingError extends Error {
-  override readonly name = 'BookingError';
-  constructor(
-    readonly code: BookingErrorCode,
-    message: string,
-    readonly details: { field?: string; fields?: FieldProblem[]; alternatives?: { start: Date; end: Date }[] } = {},
-  ) {
-    super(message);
-  }
-}
+export class BookingError extends DomainError<BookingErrorCode, BookingErrorDetails> {}
 
 export function isBookingError(error: unknown, code?: BookingErrorCode): error is BookingError {
   return error instanceof BookingError && (code === undefined || error.code === code);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Authenticator } from '../accounts/auth-context.ts';
-import type { AnalyticsEvent } from '../analytics/events.schema.ts';
-import type { ToolRegistry } from '../chat/tools.ts';
+import type { Authenticator } from '../accounts/index.ts';
+import type { AnalyticsEvent } from '../analytics/index.ts';
+import type { ToolRegistry } from '../chat/index.ts';
 import type { Database } from '../db/database.ts';
 import type { HttpModule } from '../http/app.ts';
 import type { Metrics } from '../http/metrics.ts';
@@ -12,7 +12,6 @@ import { BookingRepository } from './booking.repository.ts';
 import { bookingHttpModule, type WidgetAccess } from './booking.routes.ts';
 import { BookingService, type TenantInfo } from './booking.service.ts';
 import { BookingTools } from './booking.tools.ts';
-import { seedDemoBooking } from './demo.seed.ts';
 import { ManageTokens } from './manage-token.ts';
 import { managePagesHttpModule } from './manage.http.ts';
 import { NotificationRenderer } from './notification.renderer.ts';
@@ -51,8 +50,7 @@ export interface BookingModule {
   tools: BookingTools;
   /** Merchant + widget routes, and the manage pages. */
   http: HttpModule[];
-  registerChatTools(registry: Pick<ToolRegistry, 'registerCore'>): void;
-  seedDemo(tenantId: string): Promise<{ services: number; resources: number }>;
+  registerChatTools(registry: Pick<ToolRegistry, 'registerContract'>): void;
   /** Starts the outbox tick (unless disabled). */
   start(): void;
   stop(): Promise<void>;
@@ -119,7 +117,6 @@ export function createBookingModule(deps: BookingModuleDeps): BookingModule {
     tools,
     http: [bookingHttpModule({ service, admin, auth: deps.auth, widget: deps.widget }), managePagesHttpModule({ service, tokens: manageTokens })],
     registerChatTools: (registry) => tools.register(registry),
-    seedDemo: (tenantId) => seedDemoBooking(service, tenantId),
     start() {
       if (enabled) worker.start();
     },

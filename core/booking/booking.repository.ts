@@ -1,46 +1,22 @@
-import type { Tx } from '../db/database.ts';
-import type { DateOverride, LocalInterval, WeeklyHours } from './availability.ts';
+import type { Knex } from 'knex';
+import { raw, type ModelObject } from 'objection';
+import { inTransaction, type ReadQuery, type Tx } from '../db/database.ts';
+import type { DateOverride, LocalInterval } from './availability.ts';
+import { BookingModel, NotificationModel, ResourceModel, ServiceModel, type BookingStatus, type NotificationKind, type NotificationStatus, type Occupied } from './booking.models.ts';
 
 /**
  * Booking tables (migrations/20261122T0905_create_booking.ts). Every method runs inside the
  * caller's unit of work (`db.tenant(...)`), so the service can make several changes atomically;
  * queries also filter by tenant themselves (the application wall in front of row-level security).
+ * Rows of services, resources, bookings and notifications are objection models (booking.models.ts),
+ * always queried with that transaction (`Model.query(trx)`).
  */
 
-export interface ServiceRow {
-  tenant_id: string;
-  id: string;
-  name: string;
-  description: string | null;
-  duration_minutes: number;
-  buffer_before_minutes: number;
-  buffer_after_minutes: number;
-  capacity: number;
-  location_type: 'in_person' | 'online';
-  location: string | null;
-  min_notice_minutes: number;
-  max_advance_days: number;
-  slot_step_minutes: number | null;
-  price_cents: number | null;
-  currency: string | null;
-  position: number;
-  archived_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface ResourceRow {
-  tenant_id: string;
-  id: string;
-  name: string;
-  kind: 'staff' | 'room';
-  time_zone: string;
-  weekly_hours: WeeklyHours;
-  position: number;
-  archived_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type { BookingSource, BookingStatus, NotificationKind, NotificationStatus } from './booking.models.ts';
+export type ServiceRow = ModelObject<ServiceModel>;
+export type ResourceRow = ModelObject<ResourceModel>;
+export type BookingRow = ModelObject<BookingModel>;
+export type NotificationRow = ModelObject<NotificationModel>;
 
 export interface OverrideRow {
   resource_id: string;
@@ -54,42 +30,27 @@ export interface HolidayRow {
   name: string | null;
 }
 
-export type BookingStatus = 'confirmed' | 'cancelled' | 'no_show';
-export type BookingSource = 'widget' | 'chat' | 'merchant';
-
-export interface BookingRow {
-  tenant_id: string;
-  id: string;
-  service_id: string;
-  resource_id: string;
-  status: BookingStatus;
-  start_at: Date;
-  end_at: Date;
-  occupied_start: Date;
-  occupied_end: Date;
-  share_key: string;
-  seats: number;
-  customer_name: string;
-  customer_email: string;
-  customer_phone: string | null;
-  notes: string | null;
-  time_zone: string;
-  locale: string;
-  conversation_id: string | null;
-  source: BookingSource;
-  sequence: number;
-  cancelled_at: Date | null;
-  cancelled_by: 'shopper' | 'merchant' | null;
-  cancel_reason: string | null;
-  no_show_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
 /** A booking with the names a list shows. */
 export interface BookingView extends BookingRow {
   service_name: string;
   resource_name: string;
+}
+type BookingViewModel = BookingModel & Pick<BookingView, 'service_name' | 'resource_name'>;
+
+/** A row of `overridesQuery`: an override of one resource, or a store holiday (no resource). */
+export interface OverrideOrHoliday {
+  resource_id: string | null;
+  day: string;
+  intervals: LocalInterval[];
+}
+
+/** A row of `busyQuery`: times as epoch milliseconds. */
+export interface BusyTimes {
+  resource_id: string;
+  service_id: string;
+  seats: number;
+  s: number;
+  e: number;
 }
 
 export interface BusyRow {
@@ -114,29 +75,6 @@ export interface SettingsRow {
   notification_email: string | null;
 }
 
-export type NotificationKind = 'confirmation' | 'merchant_notice' | 'cancellation' | 'reschedule' | 'reminder';
-export type NotificationStatus = 'pending' | 'claimed' | 'sent' | 'dead' | 'cancelled';
-
-export interface NotificationRow {
-  tenant_id: string;
-  id: string;
-  booking_id: string;
-  kind: NotificationKind;
-  offset_minutes: number | null;
-  payload: Record<string, unknown>;
-  due_at: Date;
-  status: NotificationStatus;
-  attempts: number;
-  next_attempt_at: Date;
-  claimed_by: string | null;
-  claim_expires_at: Date | null;
-  last_error: string | null;
-  sent_at: Date | null;
-  message_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
 export interface NewNotification {
   bookingId: string;
   kind: NotificationKind;
@@ -151,11 +89,13 @@ export const DEFAULT_REMINDER_OFFSETS = [1440, 60];
 export const PG_EXCLUSION_VIOLATION = '23P01';
 export const PG_CHECK_VIOLATION = '23514';
 
+/** The driver's error: objection wraps it (db-errors `nativeError`), a plain knex query throws it as is. */
+const driverError = (error: unknown) => ((error as { nativeError?: unknown } | null)?.nativeError ?? error) as { code?: string; constraint?: string } | null;
 export function pgCode(error: unknown): string | undefined {
-  return (error as { code?: string } | null)?.code;
+  return driverError(error)?.code;
 }
 export function pgConstraint(error: unknown): string | undefined {
-  return (error as { constraint?: string } | null)?.constraint;
+  return driverError(error)?.constraint;
 }
 
 const BOOKING_COLUMNS = [
@@ -185,25 +125,20 @@ const BOOKING_COLUMNS = [
   'b.updated_at',
 ];
 
-function range(start: Date, end: Date): string {
-  return `[${start.toISOString()},${end.toISOString()})`;
-}
-
 export class BookingRepository {
   // ------------------------------------------------------------------ services
 
   async insertService(trx: Tx, tenantId: string, values: Partial<ServiceRow>): Promise<ServiceRow> {
-    const [row] = await trx('services').insert({ ...values, tenant_id: tenantId }).returning('*');
-    return row as ServiceRow;
+    return ServiceModel.query(trx).insert({ ...values, tenant_id: tenantId }).returning('*');
   }
 
   async updateService(trx: Tx, tenantId: string, id: string, values: Partial<ServiceRow>): Promise<ServiceRow | undefined> {
-    const [row] = await trx('services')
+    const [row] = await ServiceModel.query(trx)
       .where({ tenant_id: tenantId, id })
       .whereNull('archived_at')
-      .update({ ...values, updated_at: trx.fn.now() })
+      .patch({ ...values, updated_at: trx.fn.now() })
       .returning('*');
-    return row as ServiceRow | undefined;
+    return row;
   }
 
   async archiveService(trx: Tx, tenantId: string, id: string): Promise<boolean> {
@@ -212,22 +147,33 @@ export class BookingRepository {
     return n > 0;
   }
 
-  getService(trx: Tx, tenantId: string, id: string, options: { includeArchived?: boolean } = {}): Promise<ServiceRow | undefined> {
-    const q = trx<ServiceRow>('services').where({ tenant_id: tenantId, id });
+  /** The bookable (not archived) service as a query not yet run, for a batch (`Database.tenantBatch`, `inTransaction`). */
+  serviceQuery(knex: Knex, tenantId: string, id: string): ReadQuery<Record<string, unknown>[]> {
+    return knex('services').where({ tenant_id: tenantId, id }).whereNull('archived_at').limit(1);
+  }
+
+  /** A row of `serviceQuery` as the model the rest of booking uses. */
+  serviceOf(row: Record<string, unknown> | undefined): ServiceRow | undefined {
+    return row ? ServiceModel.fromDatabaseJson(row) : undefined;
+  }
+
+  async getService(trx: Tx, tenantId: string, id: string, options: { includeArchived?: boolean } = {}): Promise<ServiceRow | undefined> {
+    const q = ServiceModel.query(trx).where({ tenant_id: tenantId, id });
     if (!options.includeArchived) q.whereNull('archived_at');
     return q.first();
   }
 
-  listServices(trx: Tx, tenantId: string): Promise<ServiceRow[]> {
-    return trx<ServiceRow>('services')
+  async listServices(trx: Tx, tenantId: string): Promise<ServiceRow[]> {
+    return ServiceModel.query(trx)
       .where({ tenant_id: tenantId })
       .whereNull('archived_at')
       .orderBy([{ column: 'position' }, { column: 'created_at' }, { column: 'id' }]);
   }
 
   /** Active services that at least one active resource performs (what shoppers can book). */
-  listBookableServices(trx: Tx, tenantId: string): Promise<ServiceRow[]> {
-    return trx<ServiceRow>('services as s')
+  async listBookableServices(trx: Tx, tenantId: string): Promise<ServiceRow[]> {
+    return ServiceModel.query(trx)
+      .alias('s')
       .where('s.tenant_id', tenantId)
       .whereNull('s.archived_at')
       .whereExists((q) =>
@@ -263,17 +209,18 @@ export class BookingRepository {
   // ------------------------------------------------------------------ resources
 
   async insertResource(trx: Tx, tenantId: string, values: Partial<ResourceRow>): Promise<ResourceRow> {
-    const [row] = await trx('resources')
-      .insert({ ...values, weekly_hours: JSON.stringify(values.weekly_hours ?? {}), tenant_id: tenantId })
+    return ResourceModel.query(trx)
+      .insert({ ...values, weekly_hours: values.weekly_hours ?? {}, tenant_id: tenantId })
       .returning('*');
-    return row as ResourceRow;
   }
 
   async updateResource(trx: Tx, tenantId: string, id: string, values: Partial<ResourceRow>): Promise<ResourceRow | undefined> {
-    const changes: Record<string, unknown> = { ...values, updated_at: trx.fn.now() };
-    if (values.weekly_hours !== undefined) changes.weekly_hours = JSON.stringify(values.weekly_hours);
-    const [row] = await trx('resources').where({ tenant_id: tenantId, id }).whereNull('archived_at').update(changes).returning('*');
-    return row as ResourceRow | undefined;
+    const [row] = await ResourceModel.query(trx)
+      .where({ tenant_id: tenantId, id })
+      .whereNull('archived_at')
+      .patch({ ...values, updated_at: trx.fn.now() })
+      .returning('*');
+    return row;
   }
 
   async archiveResource(trx: Tx, tenantId: string, id: string): Promise<boolean> {
@@ -282,14 +229,14 @@ export class BookingRepository {
     return n > 0;
   }
 
-  getResource(trx: Tx, tenantId: string, id: string, options: { includeArchived?: boolean } = {}): Promise<ResourceRow | undefined> {
-    const q = trx<ResourceRow>('resources').where({ tenant_id: tenantId, id });
+  async getResource(trx: Tx, tenantId: string, id: string, options: { includeArchived?: boolean } = {}): Promise<ResourceRow | undefined> {
+    const q = ResourceModel.query(trx).where({ tenant_id: tenantId, id });
     if (!options.includeArchived) q.whereNull('archived_at');
     return q.first();
   }
 
-  listResources(trx: Tx, tenantId: string, ids?: string[]): Promise<ResourceRow[]> {
-    const q = trx<ResourceRow>('resources').where({ tenant_id: tenantId }).whereNull('archived_at');
+  async listResources(trx: Tx, tenantId: string, ids?: string[]): Promise<ResourceRow[]> {
+    const q = ResourceModel.query(trx).where({ tenant_id: tenantId }).whereNull('archived_at');
     if (ids) q.whereIn('id', ids);
     return q.orderBy([{ column: 'position' }, { column: 'created_at' }, { column: 'id' }]);
   }
@@ -367,15 +314,24 @@ export class BookingRepository {
 
   /** Overrides per resource for local dates in [fromDay, toDay]; a store holiday closes the day where the resource has no override of its own. */
   async overridesFor(trx: Tx, tenantId: string, resourceIds: string[], fromDay: string, toDay: string): Promise<Map<string, DateOverride[]>> {
-    // One round trip for both: holidays come as rows without a resource.
-    const { rows } = (await trx.raw(
+    const { rows } = (await this.overridesQuery(trx, tenantId, resourceIds, fromDay, toDay)) as unknown as { rows: OverrideOrHoliday[] };
+    return this.overridesOf(rows, resourceIds);
+  }
+
+  /** Overrides and holidays in one statement (holidays come as rows without a resource), not yet run. */
+  overridesQuery(knex: Knex, tenantId: string, resourceIds: string[], fromDay: string, toDay: string): ReadQuery<OverrideOrHoliday[]> {
+    return knex.raw(
       `SELECT resource_id, to_char(day, 'YYYY-MM-DD') AS day, intervals FROM resource_overrides
          WHERE tenant_id = ? AND resource_id = ANY(?::uuid[]) AND day BETWEEN ? AND ?
        UNION ALL
        SELECT NULL, to_char(day, 'YYYY-MM-DD'), '[]'::jsonb FROM booking_holidays
          WHERE tenant_id = ? AND day BETWEEN ? AND ?`,
       [tenantId, resourceIds, fromDay, toDay, tenantId, fromDay, toDay],
-    )) as { rows: { resource_id: string | null; day: string; intervals: LocalInterval[] }[] };
+    ) as unknown as ReadQuery<OverrideOrHoliday[]>;
+  }
+
+  /** The rows of `overridesQuery` per resource. */
+  overridesOf(rows: OverrideOrHoliday[], resourceIds: string[]): Map<string, DateOverride[]> {
     const overrides = rows.filter((r) => r.resource_id !== null) as { resource_id: string; day: string; intervals: LocalInterval[] }[];
     const holidays = rows.filter((r) => r.resource_id === null);
     const out = new Map<string, DateOverride[]>(resourceIds.map((id) => [id, []]));
@@ -398,7 +354,12 @@ export class BookingRepository {
    * Dates costs more than computing the availability itself.
    */
   async busy(trx: Tx, tenantId: string, resourceIds: string[], from: Date, to: Date, exceptBookingId?: string): Promise<BusyRow[]> {
-    const q = trx('bookings')
+    return this.busyOf((await this.busyQuery(trx, tenantId, resourceIds, from, to, exceptBookingId)) as BusyTimes[]);
+  }
+
+  /** `busy` as a query not yet run. */
+  busyQuery(knex: Knex, tenantId: string, resourceIds: string[], from: Date, to: Date, exceptBookingId?: string): ReadQuery<BusyTimes[]> {
+    const q = knex('bookings')
       .where({ tenant_id: tenantId, status: 'confirmed' })
       .whereIn('resource_id', resourceIds)
       .whereRaw('occupied && tstzrange(?::timestamptz, ?::timestamptz)', [from.toISOString(), to.toISOString()])
@@ -407,22 +368,36 @@ export class BookingRepository {
         'resource_id',
         'service_id',
         'seats',
-        trx.raw('(extract(epoch from lower(occupied)) * 1000)::float8 AS s'),
-        trx.raw('(extract(epoch from upper(occupied)) * 1000)::float8 AS e'),
+        knex.raw('(extract(epoch from lower(occupied)) * 1000)::float8 AS s'),
+        knex.raw('(extract(epoch from upper(occupied)) * 1000)::float8 AS e'),
       );
     if (exceptBookingId) q.whereNot('id', exceptBookingId);
-    const rows = (await q) as { resource_id: string; service_id: string; seats: number; s: number; e: number }[];
+    return q as unknown as ReadQuery<BusyTimes[]>;
+  }
+
+  busyOf(rows: BusyTimes[]): BusyRow[] {
     return rows.map((r) => ({ resource_id: r.resource_id, service_id: r.service_id, seats: r.seats, occupied_start: new Date(r.s), occupied_end: new Date(r.e) }));
   }
 
   /** The active resources that perform a service, in the merchant's order (one round trip). */
-  resourcesOfService(trx: Tx, tenantId: string, serviceId: string): Promise<ResourceRow[]> {
-    return trx('resources as r')
+  async resourcesOfService(trx: Tx, tenantId: string, serviceId: string): Promise<ResourceRow[]> {
+    return this.resourcesOf((await this.resourcesOfServiceQuery(trx, tenantId, serviceId)) as Record<string, unknown>[]);
+  }
+
+  /** `resourcesOfService` as a query not yet run. */
+  resourcesOfServiceQuery(knex: Knex, tenantId: string, serviceId: string): ReadQuery<Record<string, unknown>[]> {
+    return ResourceModel.query(knex)
+      .alias('r')
       .join('resource_services as rs', (j) => j.on('rs.tenant_id', 'r.tenant_id').andOn('rs.resource_id', 'r.id'))
       .where({ 'r.tenant_id': tenantId, 'rs.service_id': serviceId })
       .whereNull('r.archived_at')
       .orderBy([{ column: 'r.position' }, { column: 'r.created_at' }, { column: 'r.id' }])
-      .select('r.*') as unknown as Promise<ResourceRow[]>;
+      .select('r.*')
+      .toKnexQuery() as unknown as ReadQuery<Record<string, unknown>[]>;
+  }
+
+  resourcesOf(rows: Record<string, unknown>[]): ResourceRow[] {
+    return rows.map((row) => ResourceModel.fromDatabaseJson(row));
   }
 
   /**
@@ -435,13 +410,61 @@ export class BookingRepository {
     tenantId: string,
     values: Omit<Partial<BookingRow>, 'occupied_start' | 'occupied_end'> & { occupied: { start: Date; end: Date } },
   ): Promise<BookingRow | undefined> {
-    const { occupied, ...rest } = values;
+    // knex, not BookingModel.query(): objection answers an insert that returned no row with the
+    // model it was given, and "nothing inserted" is exactly what this method must report.
     const [row] = await trx('bookings')
-      .insert({ ...rest, tenant_id: tenantId, occupied: range(occupied.start, occupied.end) })
+      .insert(BookingModel.fromJson({ ...values, tenant_id: tenantId }).$toDatabaseJson())
       .onConflict()
       .ignore()
-      .returning(['*', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end')]);
-    return row as BookingRow | undefined;
+      .returning(['*', trx.raw(BookingModel.occupiedBounds())]);
+    return row ? BookingModel.fromDatabaseJson(row) : undefined;
+  }
+
+  /**
+   * `insertBookingUnlessTaken`, its outbox rows and (with `answer`) the Idempotency-Key's stored
+   * answer, in one message (issue 13: one round trip where there were three). The later statements
+   * write only if the booking went in, so a lost race leaves nothing behind; undefined then.
+   */
+  async insertBookingWithOutbox(
+    trx: Tx,
+    tenantId: string,
+    values: Omit<Partial<BookingRow>, 'occupied_start' | 'occupied_end'> & { id: string; occupied: { start: Date; end: Date } },
+    notifications: NewNotification[],
+    answer?: { key: string; status: number; body: unknown },
+  ): Promise<BookingRow | undefined> {
+    const booked = (q: Knex.QueryBuilder) => q.select(trx.raw('1')).from('bookings').where({ tenant_id: tenantId, id: values.id });
+    const rows = await inTransaction(trx, {
+      booking: trx('bookings')
+        .insert(BookingModel.fromJson({ ...values, tenant_id: tenantId }).$toDatabaseJson())
+        .onConflict()
+        .ignore()
+        .returning(['*', trx.raw(BookingModel.occupiedBounds())]) as unknown as ReadQuery<Record<string, unknown>[]>,
+      notifications: trx.raw(
+        `INSERT INTO booking_notifications (tenant_id, booking_id, kind, offset_minutes, payload, due_at, next_attempt_at)
+         SELECT ?::uuid, ?::uuid, n.kind, n.offset_minutes, coalesce(n.payload, '{}'::jsonb), n.due_at, n.due_at
+         FROM jsonb_to_recordset(?::jsonb) AS n(kind text, offset_minutes int, payload jsonb, due_at timestamptz)
+         WHERE EXISTS (SELECT 1 FROM bookings WHERE tenant_id = ?::uuid AND id = ?::uuid)`,
+        [
+          tenantId,
+          values.id,
+          JSON.stringify(notifications.map((n) => ({ kind: n.kind, offset_minutes: n.offsetMinutes ?? null, payload: n.payload ?? {}, due_at: n.dueAt.toISOString() }))),
+          tenantId,
+          values.id,
+        ],
+      ) as unknown as ReadQuery<unknown[]>,
+      ...(answer
+        ? {
+            answer: trx('booking_idempotency')
+              .where({ tenant_id: tenantId, key: answer.key })
+              .whereExists(function (this: Knex.QueryBuilder) {
+                booked(this);
+              })
+              .update({ response_status: answer.status, response_body: JSON.stringify(answer.body), booking_id: values.id }) as unknown as ReadQuery<unknown[]>,
+          }
+        : {}),
+    });
+    const row = rows.booking[0];
+    return row ? BookingModel.fromDatabaseJson(row) : undefined;
   }
 
   async insertBooking(
@@ -449,32 +472,22 @@ export class BookingRepository {
     tenantId: string,
     values: Omit<Partial<BookingRow>, 'occupied_start' | 'occupied_end'> & { occupied: { start: Date; end: Date } },
   ): Promise<BookingRow> {
-    const { occupied, ...rest } = values;
-    const [row] = await trx('bookings')
-      .insert({ ...rest, tenant_id: tenantId, occupied: range(occupied.start, occupied.end) })
-      .returning(['*', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end')]);
-    return row as BookingRow;
+    return BookingModel.query(trx)
+      .insert({ ...values, tenant_id: tenantId })
+      .returning(['*', raw(BookingModel.occupiedBounds())]);
   }
 
   async moveBooking(
     trx: Tx,
     tenantId: string,
     id: string,
-    values: { resource_id: string; start_at: Date; end_at: Date; occupied: { start: Date; end: Date }; share_key: string },
+    values: { resource_id: string; start_at: Date; end_at: Date; occupied: Occupied; share_key: string },
   ): Promise<BookingRow> {
-    const [row] = await trx('bookings')
+    const [row] = await BookingModel.query(trx)
       .where({ tenant_id: tenantId, id })
-      .update({
-        resource_id: values.resource_id,
-        start_at: values.start_at,
-        end_at: values.end_at,
-        occupied: range(values.occupied.start, values.occupied.end),
-        share_key: values.share_key,
-        sequence: trx.raw('sequence + 1'),
-        updated_at: trx.fn.now(),
-      })
-      .returning(['*', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end')]);
-    return row as BookingRow;
+      .patch({ ...values, sequence: raw('sequence + 1'), updated_at: trx.fn.now() })
+      .returning(['*', raw(BookingModel.occupiedBounds())]);
+    return row!;
   }
 
   async setBookingStatus(
@@ -484,27 +497,29 @@ export class BookingRepository {
     values: Partial<Pick<BookingRow, 'status' | 'cancelled_at' | 'cancelled_by' | 'cancel_reason' | 'no_show_at'>> & { bumpSequence?: boolean },
   ): Promise<BookingRow> {
     const { bumpSequence, ...rest } = values;
-    const [row] = await trx('bookings')
+    const [row] = await BookingModel.query(trx)
       .where({ tenant_id: tenantId, id })
-      .update({ ...rest, ...(bumpSequence ? { sequence: trx.raw('sequence + 1') } : {}), updated_at: trx.fn.now() })
-      .returning(['*', trx.raw('lower(occupied) AS occupied_start'), trx.raw('upper(occupied) AS occupied_end')]);
-    return row as BookingRow;
+      .patch({ ...rest, ...(bumpSequence ? { sequence: raw('sequence + 1') } : {}), updated_at: trx.fn.now() })
+      .returning(['*', raw(BookingModel.occupiedBounds())]);
+    return row!;
   }
 
-  getBooking(trx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<BookingRow | undefined> {
-    const q = trx('bookings as b')
+  async getBooking(trx: Tx, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<BookingRow | undefined> {
+    const q = BookingModel.query(trx)
+      .alias('b')
       .where({ 'b.tenant_id': tenantId, 'b.id': id })
-      .first([...BOOKING_COLUMNS, trx.raw('lower(b.occupied) AS occupied_start'), trx.raw('upper(b.occupied) AS occupied_end')]);
+      .select([...BOOKING_COLUMNS, raw(BookingModel.occupiedBounds('b'))])
+      .first();
     if (options.forUpdate) q.forUpdate();
-    return q as Promise<BookingRow | undefined>;
+    return q;
   }
 
-  getBookingView(trx: Tx, tenantId: string, id: string): Promise<BookingView | undefined> {
-    return this.bookingViews(trx, tenantId).where('b.id', id).first() as Promise<BookingView | undefined>;
+  async getBookingView(trx: Tx, tenantId: string, id: string): Promise<BookingView | undefined> {
+    return this.bookingViews(trx, tenantId).where('b.id', id).first().castTo<BookingViewModel | undefined>();
   }
 
   /** Bookings by start (then id) for keyset pagination. */
-  listBookings(
+  async listBookings(
     trx: Tx,
     tenantId: string,
     filter: { from?: Date; to?: Date; status?: BookingStatus; serviceId?: string; resourceId?: string; after?: { start: Date; id: string }; limit: number },
@@ -516,15 +531,17 @@ export class BookingRepository {
     if (filter.serviceId) q.where('b.service_id', filter.serviceId);
     if (filter.resourceId) q.where('b.resource_id', filter.resourceId);
     if (filter.after) q.whereRaw('(b.start_at, b.id) > (?::timestamptz, ?::uuid)', [filter.after.start.toISOString(), filter.after.id]);
-    return q.orderBy([{ column: 'b.start_at' }, { column: 'b.id' }]).limit(filter.limit) as unknown as Promise<BookingView[]>;
+    return q.orderBy([{ column: 'b.start_at' }, { column: 'b.id' }]).limit(filter.limit);
   }
 
   private bookingViews(trx: Tx, tenantId: string) {
-    return trx('bookings as b')
+    return BookingModel.query(trx)
+      .alias('b')
       .join('services as s', (j) => j.on('s.tenant_id', 'b.tenant_id').andOn('s.id', 'b.service_id'))
       .join('resources as r', (j) => j.on('r.tenant_id', 'b.tenant_id').andOn('r.id', 'b.resource_id'))
       .where('b.tenant_id', tenantId)
-      .select([...BOOKING_COLUMNS, trx.raw('lower(b.occupied) AS occupied_start'), trx.raw('upper(b.occupied) AS occupied_end'), 's.name as service_name', 'r.name as resource_name']);
+      .select([...BOOKING_COLUMNS, raw(BookingModel.occupiedBounds('b')), 's.name as service_name', 'r.name as resource_name'])
+      .castTo<BookingViewModel[]>();
   }
 
   /** Takes `seats` of a class session; throws a check violation (23514) when it would overfill. */
@@ -551,12 +568,22 @@ export class BookingRepository {
    * Returns undefined when this request owns the key, else the stored row.
    */
   async reserveIdempotencyKey(trx: Tx, tenantId: string, key: string, fingerprint: string, now: Date, ttlMs: number): Promise<IdempotencyRow | undefined> {
-    const inserted = await trx.raw(
+    const inserted = (await this.claimIdempotencyKeyQuery(trx, tenantId, key, fingerprint, now)) as unknown as { rows: unknown[] };
+    if (inserted.rows.length > 0) return undefined;
+    return this.settleIdempotencyKey(trx, tenantId, key, fingerprint, now, ttlMs);
+  }
+
+  /** The key's first claim as a statement not yet run: a row back means this request owns the key. */
+  claimIdempotencyKeyQuery(knex: Knex, tenantId: string, key: string, fingerprint: string, now: Date): ReadQuery<{ key: string }[]> {
+    return knex.raw(
       `INSERT INTO booking_idempotency (tenant_id, key, fingerprint, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key`,
       [tenantId, key, fingerprint, now],
-    );
-    if (inserted.rows.length > 0) return undefined;
+    ) as unknown as ReadQuery<{ key: string }[]>;
+  }
+
+  /** After a claim that found the key taken: the stored answer, or undefined when the key is ours after all. */
+  async settleIdempotencyKey(trx: Tx, tenantId: string, key: string, fingerprint: string, now: Date, ttlMs: number): Promise<IdempotencyRow | undefined> {
     const existing = (await trx('booking_idempotency').where({ tenant_id: tenantId, key }).forUpdate().first()) as IdempotencyRow | undefined;
     if (!existing) return undefined;
     if (existing.created_at.getTime() + ttlMs <= now.getTime()) {
@@ -578,8 +605,16 @@ export class BookingRepository {
   // ------------------------------------------------------------------ settings
 
   async getSettings(trx: Tx, tenantId: string): Promise<SettingsRow> {
-    const row = (await trx('booking_settings').where({ tenant_id: tenantId }).first('reminder_offsets_minutes', 'notification_email')) as SettingsRow | undefined;
-    return row ?? { reminder_offsets_minutes: DEFAULT_REMINDER_OFFSETS, notification_email: null };
+    return this.settingsOf((await this.settingsQuery(trx, tenantId)) as SettingsRow[]);
+  }
+
+  /** `getSettings` as a query not yet run. */
+  settingsQuery(knex: Knex, tenantId: string): ReadQuery<SettingsRow[]> {
+    return knex('booking_settings').where({ tenant_id: tenantId }).select('reminder_offsets_minutes', 'notification_email').limit(1) as unknown as ReadQuery<SettingsRow[]>;
+  }
+
+  settingsOf(rows: SettingsRow[]): SettingsRow {
+    return rows[0] ?? { reminder_offsets_minutes: DEFAULT_REMINDER_OFFSETS, notification_email: null };
   }
 
   async putSettings(trx: Tx, tenantId: string, settings: SettingsRow): Promise<SettingsRow> {
@@ -595,13 +630,13 @@ export class BookingRepository {
 
   async insertNotifications(trx: Tx, tenantId: string, list: NewNotification[]): Promise<void> {
     if (list.length === 0) return;
-    await trx('booking_notifications').insert(
+    await NotificationModel.query(trx).insert(
       list.map((n) => ({
         tenant_id: tenantId,
         booking_id: n.bookingId,
         kind: n.kind,
         offset_minutes: n.offsetMinutes ?? null,
-        payload: JSON.stringify(n.payload ?? {}),
+        payload: n.payload ?? {},
         due_at: n.dueAt,
         next_attempt_at: n.dueAt,
       })),
@@ -615,12 +650,12 @@ export class BookingRepository {
       .update({ status: 'cancelled', updated_at: trx.fn.now() });
   }
 
-  listNotifications(
+  async listNotifications(
     trx: Tx,
     tenantId: string,
     filter: { status?: NotificationStatus; kind?: NotificationKind; bookingId?: string; after?: { dueAt: Date; id: string }; limit: number },
   ): Promise<NotificationRow[]> {
-    const q = trx<NotificationRow>('booking_notifications').where({ tenant_id: tenantId });
+    const q = NotificationModel.query(trx).where({ tenant_id: tenantId });
     if (filter.status) q.where('status', filter.status);
     if (filter.kind) q.where('kind', filter.kind);
     if (filter.bookingId) q.where('booking_id', filter.bookingId);
@@ -630,10 +665,10 @@ export class BookingRepository {
 
   /** A dead notification goes back to the queue (merchant's retry). */
   async requeueNotification(trx: Tx, tenantId: string, id: string, now: Date): Promise<NotificationRow | undefined> {
-    const [row] = await trx('booking_notifications')
+    const [row] = await NotificationModel.query(trx)
       .where({ tenant_id: tenantId, id, status: 'dead' })
-      .update({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null, updated_at: trx.fn.now() })
+      .patch({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null, updated_at: trx.fn.now() })
       .returning('*');
-    return row as NotificationRow | undefined;
+    return row;
   }
 }

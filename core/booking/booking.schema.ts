@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { isIanaTimeZone } from '../wire/time-zone.ts';
+import { DateOrDateTimeSchema, IsoDateSchema, IsoDateTimeSchema, MoneyInputSchema, MoneySchema, SlotSchema } from '../wire/shapes.ts';
+import { freeText } from '../wire/text.ts';
+import { TIME_ZONE_DOC } from '../wire/documented.ts';
+
+export { DateOrDateTimeSchema, IsoDateSchema, IsoDateTimeSchema } from '../wire/shapes.ts';
 
 /**
  * Wire shapes of the booking merchant API (design.md §10, issue #5). The widget's shapes live in
@@ -6,19 +12,8 @@ import { z } from 'zod';
  * requested zone (`timeZone` query, else the store's).
  */
 
-const isZone = (zone: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
-export const TimeZoneSchema = z.string().min(1).max(64).refine(isZone, 'must be an IANA time zone such as "Europe/Berlin"').meta({ example: 'Europe/Berlin' });
-export const IsoDateTimeSchema = z.iso.datetime({ offset: true }).meta({ example: '2026-12-01T10:00:00+01:00' });
-export const IsoDateSchema = z.iso.date().meta({ example: '2026-12-24' });
-export const DateOrDateTimeSchema = z.union([IsoDateSchema, IsoDateTimeSchema]).meta({ description: 'A date (read in `timeZone`, else the store\'s zone) or an ISO 8601 time with offset.' });
+export const TimeZoneSchema = z.string().min(1).max(64).refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Berlin"').meta({ ...TIME_ZONE_DOC, example: 'Europe/Berlin' });
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -40,10 +35,6 @@ export const WeeklyHoursSchema = z
   .partial()
   .meta({ id: 'WeeklyHours', description: 'Wall-clock hours in the resource\'s zone per weekday; a missing or empty day is closed.', example: { mon: [{ start: '09:00', end: '17:00' }] } });
 
-export const MoneySchema = z.object({
-  amount: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'decimal string such as "49.90"'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as "EUR"'),
-});
 
 export const IdParamsSchema = z.object({ id: z.uuid() });
 
@@ -61,7 +52,7 @@ const serviceFields = {
   minNoticeMinutes: z.number().int().min(0).max(525_600),
   maxAdvanceDays: z.number().int().min(0).max(730),
   slotStepMinutes: z.number().int().min(1).max(1440).nullable().meta({ description: 'Distance between start times; null = the duration.' }),
-  price: MoneySchema.nullable(),
+  price: MoneyInputSchema.nullable(),
   position: z.number().int().min(0).max(1_000_000),
 };
 
@@ -131,7 +122,11 @@ export const ServiceListSchema = z.object({ items: z.array(ServiceSchema), nextC
 const resourceFields = {
   name: z.string().trim().min(1).max(200).meta({ example: 'Lena Hoffmann' }),
   kind: z.enum(['staff', 'room']),
-  serviceIds: z.array(z.uuid()).max(200).transform((ids) => [...new Set(ids)]),
+  serviceIds: z
+    .array(z.uuid())
+    .max(200)
+    .transform((ids) => [...new Set(ids)])
+    .meta({ description: 'Services this resource gives; repeated ids are kept once.' }),
   timeZone: TimeZoneSchema,
   weeklyHours: WeeklyHoursSchema,
   position: z.number().int().min(0).max(1_000_000),
@@ -231,7 +226,7 @@ export const BookingGetQuerySchema = z.object({ timeZone: TimeZoneSchema.optiona
 
 export const CancelBookingSchema = z
   .strictObject({
-    reason: z.string().trim().max(1000).optional(),
+    reason: freeText().trim().max(1000).optional(),
     /** Mail the shopper (default true). */
     notifyCustomer: z.boolean().default(true),
   })
@@ -246,7 +241,6 @@ export const RescheduleBookingSchema = z
   })
   .meta({ id: 'RescheduleBooking' });
 
-export const SlotSchema = z.object({ start: IsoDateTimeSchema, end: IsoDateTimeSchema });
 export const MerchantAvailabilityQuerySchema = z.object({
   serviceId: z.uuid(),
   from: DateOrDateTimeSchema,
@@ -265,7 +259,7 @@ export const BookingSettingsSchema = z
       .array(z.number().int().min(1).max(43_200))
       .max(5)
       .transform((list) => [...new Set(list)].sort((a, b) => b - a))
-      .meta({ description: 'Reminders this many minutes before the start (default 1440 and 60); [] sends none.', example: [1440, 60] }),
+      .meta({ description: 'Reminders this many minutes before the start (default 1440 and 60); [] sends none. Repeated values are kept once.', example: [1440, 60] }),
     notificationEmail: z.email().max(254).nullable().meta({ description: 'Where new-booking notes go; null = owners and admins.' }),
   })
   .meta({ id: 'BookingSettings' });

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AnalyticsEvent } from '../analytics/events.schema.ts';
-import type { Database, Tx } from '../db/database.ts';
+import { fromMinorUnits, toMinorUnits, type Money } from '@concierge/plugin-sdk';
+import type { AnalyticsEvent } from '../analytics/index.ts';
+import type { Knex } from 'knex';
+import { inTransaction, type Database, type ReadQuery, type ReadRows, type Tx } from '../db/database.ts';
+import { storedLocale } from '../wire/datetime.ts';
 import {
   computeAvailability,
   nearestAlternatives,
@@ -25,6 +28,7 @@ import {
   type NewNotification,
   type ResourceRow,
   type ServiceRow,
+  type SettingsRow,
 } from './booking.repository.ts';
 import type { ResourceCreate, ResourcePatch, ServiceCreate, ServicePatch } from './booking.schema.ts';
 import type { ManageTokens } from './manage-token.ts';
@@ -119,15 +123,10 @@ function isoDay(t: number): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
-function priceOf(s: ServiceRow): { amount: string; currency: string } | undefined {
+/** A service's price as Money (minor units of its currency in the row: JPY 0 decimals, EUR 2). */
+export function priceOf(s: Pick<ServiceRow, 'price_cents' | 'currency'>): Money | undefined {
   if (s.price_cents === null || s.currency === null) return undefined;
-  return { amount: (Number(s.price_cents) / 100).toFixed(2), currency: s.currency };
-}
-
-export function priceToCents(price: { amount: string } | null | undefined): number | null {
-  if (!price) return null;
-  const [whole, frac = ''] = price.amount.split('.');
-  return Number(whole) * 100 + Number(frac.padEnd(2, '0').slice(0, 2));
+  return fromMinorUnits(s.price_cents, s.currency);
 }
 
 /** A stable fingerprint of a request body (key order does not matter). */
@@ -141,6 +140,17 @@ interface AvailabilityContext {
   service: ServiceRow;
   resources: ResourceRow[];
   slots: Slot[];
+}
+
+/** Sends a batch of queries (inside a unit of work, or as one round-trip read) and gives their rows. */
+type Send = <T extends Record<string, ReadQuery<unknown>>>(build: (knex: Knex) => T) => Promise<ReadRows<T>>;
+
+interface AvailabilityOptions {
+  exceptBookingId?: string;
+  ignoreBusy?: boolean;
+  seats?: number;
+  /** The service's resources, when the caller read them already. */
+  resources?: ResourceRow[];
 }
 
 export class BookingService {
@@ -284,34 +294,44 @@ export class BookingService {
     tenantId: string,
     serviceOrId: string | ServiceRow,
     window: TimeWindow,
-    options: { exceptBookingId?: string; ignoreBusy?: boolean; seats?: number } = {},
+    options: AvailabilityOptions = {},
   ): Promise<AvailabilityContext> {
     const service = typeof serviceOrId === 'string' ? await this.repo.getService(trx, tenantId, serviceOrId) : serviceOrId;
     if (!service) throw new BookingError('SERVICE_NOT_FOUND', 'no such service in this store', { field: 'serviceId' });
+    return this.availabilityFrom((build) => inTransaction(trx, build(trx)), tenantId, service, window, options);
+  }
+
+  /**
+   * The availability computation over what `send` reads: the resources (unless given), then their
+   * overrides and busy time in one message. `send` runs queries inside a unit of work or as one
+   * round-trip read (`Database.tenantBatch`).
+   */
+  private async availabilityFrom(send: Send, tenantId: string, service: ServiceRow, window: TimeWindow, options: AvailabilityOptions): Promise<AvailabilityContext> {
     const now = this.clock();
     // Nothing before now (minus a day for zones) or after the advance limit can be a slot: do not load it.
     const from = Math.max(window.from.getTime(), now.getTime() - DAY_MS);
     const to = Math.min(window.to.getTime(), now.getTime() + (service.max_advance_days + 2) * DAY_MS);
     if (from >= to) return { service, resources: [], slots: [] };
-    const resources = await this.repo.resourcesOfService(trx, tenantId, service.id);
+    const resources = options.resources ?? this.repo.resourcesOf((await send((knex) => ({ rows: this.repo.resourcesOfServiceQuery(knex, tenantId, service.id) }))).rows);
     const resourceIds = resources.map((r) => r.id);
     if (resourceIds.length === 0) return { service, resources: [], slots: [] };
 
-    // Local dates of the window in any zone, with margin for the core's day before/after.
-    const overrides = await this.repo.overridesFor(trx, tenantId, resourceIds, isoDay(from - 2 * DAY_MS), isoDay(to + 2 * DAY_MS));
     const minute = 60_000;
-    let busy: BusyInterval[] = [];
-    if (!options.ignoreBusy) {
-      const busyFrom = new Date(from - service.buffer_before_minutes * minute);
-      const busyTo = new Date(to + (service.duration_minutes + service.buffer_after_minutes) * minute);
-      busy = (await this.repo.busy(trx, tenantId, resourceIds, busyFrom, busyTo, options.exceptBookingId)).map((b) => ({
-        resourceId: b.resource_id,
-        start: b.occupied_start,
-        end: b.occupied_end,
-        seats: b.seats,
-        serviceId: b.service_id,
-      }));
-    }
+    const busyFrom = new Date(from - service.buffer_before_minutes * minute);
+    const busyTo = new Date(to + (service.duration_minutes + service.buffer_after_minutes) * minute);
+    const loaded = await send((knex) => ({
+      // Local dates of the window in any zone, with margin for the core's day before/after.
+      overrides: this.repo.overridesQuery(knex, tenantId, resourceIds, isoDay(from - 2 * DAY_MS), isoDay(to + 2 * DAY_MS)),
+      ...(options.ignoreBusy ? {} : { busy: this.repo.busyQuery(knex, tenantId, resourceIds, busyFrom, busyTo, options.exceptBookingId) }),
+    }));
+    const overrides = this.repo.overridesOf(loaded.overrides, resourceIds);
+    const busy: BusyInterval[] = this.repo.busyOf(loaded.busy ?? []).map((b) => ({
+      resourceId: b.resource_id,
+      start: b.occupied_start,
+      end: b.occupied_end,
+      seats: b.seats,
+      serviceId: b.service_id,
+    }));
     const availabilityResources: AvailabilityResource[] = resources.map((r) => ({
       id: r.id,
       timeZone: r.time_zone,
@@ -329,8 +349,13 @@ export class BookingService {
     return { service, resources, slots };
   }
 
-  availability(tenantId: string, serviceId: string, window: TimeWindow, options: { exceptBookingId?: string } = {}): Promise<AvailabilityContext> {
-    return this.deps.db.tenant(tenantId, (trx) => this.availabilityInTx(trx, tenantId, serviceId, window, options));
+  /** A shopper's availability read: two round trips (service and resources, then overrides and busy time), no transaction to open or close. */
+  async availability(tenantId: string, serviceId: string, window: TimeWindow, options: { exceptBookingId?: string } = {}): Promise<AvailabilityContext> {
+    const send: Send = (build) => this.deps.db.tenantBatch(tenantId, build);
+    const first = await send((knex) => ({ service: this.repo.serviceQuery(knex, tenantId, serviceId), resources: this.repo.resourcesOfServiceQuery(knex, tenantId, serviceId) }));
+    const service = this.repo.serviceOf(first.service[0]);
+    if (!service) throw new BookingError('SERVICE_NOT_FOUND', 'no such service in this store', { field: 'serviceId' });
+    return this.availabilityFrom(send, tenantId, service, window, { ...options, resources: this.repo.resourcesOf(first.resources) });
   }
 
   /** The nearest free slots around `start`, soonest first; a booking being moved is not offered its own time. */
@@ -345,15 +370,16 @@ export class BookingService {
    * The slot starting exactly at `start`, or a coded error: NOT_BOOKABLE when the service never
    * offers that time, SLOT_TAKEN (with alternatives) when it is offered but taken now.
    */
-  private async requireSlot(trx: Tx, tenantId: string, service: ServiceRow, start: Date, options: { moving?: BookingRow; seats: number }): Promise<Slot> {
+  private async requireSlot(trx: Tx, tenantId: string, service: ServiceRow, start: Date, options: { moving?: BookingRow; seats: number; resources?: ResourceRow[] }): Promise<Slot> {
     const window = { from: start, to: new Date(start.getTime() + 1) };
     const now = this.clock();
     if (start.getTime() <= now.getTime()) throw new BookingError('NOT_BOOKABLE', 'this time is in the past', { field: 'start' });
     const except = options.moving ? { exceptBookingId: options.moving.id } : {};
-    const { slots } = await this.availabilityInTx(trx, tenantId, service, window, { ...except, seats: options.seats });
+    const known = options.resources ? { resources: options.resources } : {};
+    const { slots } = await this.availabilityInTx(trx, tenantId, service, window, { ...except, ...known, seats: options.seats });
     const slot = slots.find((s) => s.start.getTime() === start.getTime());
     if (slot) return slot;
-    const free = await this.availabilityInTx(trx, tenantId, service, window, { ignoreBusy: true, seats: options.seats });
+    const free = await this.availabilityInTx(trx, tenantId, service, window, { ...known, ignoreBusy: true, seats: options.seats });
     if (!free.slots.some((s) => s.start.getTime() === start.getTime())) {
       const notice = service.min_notice_minutes * 60_000;
       const reason =
@@ -384,7 +410,14 @@ export class BookingService {
     const info = await this.deps.tenantInfo(tenantId);
     const zone = request.timeZone ?? info.timeZone;
     const answer = await this.deps.db.tenant(tenantId, async (trx): Promise<BookingAnswer> => {
-      const seen = await this.repo.reserveIdempotencyKey(trx, tenantId, key, fingerprint, this.clock(), IDEMPOTENCY_TTL_MS);
+      const now = this.clock();
+      // One message: the key's claim first (a concurrent request with the same key waits there for
+      // the first to finish), then everything booking reads.
+      const first = await inTransaction(trx, {
+        claim: this.repo.claimIdempotencyKeyQuery(trx, tenantId, key, fingerprint, now),
+        ...this.bookingReads(trx, tenantId, request.serviceId),
+      });
+      const seen = first.claim.length > 0 ? undefined : await this.repo.settleIdempotencyKey(trx, tenantId, key, fingerprint, now, IDEMPOTENCY_TTL_MS);
       if (seen) {
         if (seen.fingerprint !== fingerprint) throw new BookingError('IDEMPOTENCY_MISMATCH', 'this Idempotency-Key was used with a different request');
         if (seen.response_status === 201 || seen.response_status === 409) {
@@ -392,7 +425,14 @@ export class BookingService {
         }
         // A row without an answer cannot outlive its transaction; treat it as ours.
       }
-      const outcome = await this.bookInTx(trx, request, info);
+      const answerFor = (booking: { id: string; start: Date; end: Date }) => ({
+        id: booking.id,
+        status: 'confirmed' as const,
+        start: toZonedIso(booking.start, zone),
+        end: toZonedIso(booking.end, zone),
+        manageUrl: this.manageUrl(tenantId, booking.id),
+      });
+      const outcome = await this.bookInTx(trx, request, info, { read: first, answer: { key, body: answerFor } });
       if (outcome.kind === 'taken') {
         const body = {
           type: '/problems/slot-taken',
@@ -405,14 +445,9 @@ export class BookingService {
         return { status: 409, body, replayed: false };
       }
       booking = outcome.booking;
-      const body = {
-        id: booking.id,
-        status: 'confirmed' as const,
-        start: toZonedIso(booking.start_at, zone),
-        end: toZonedIso(booking.end_at, zone),
-        manageUrl: this.manageUrl(tenantId, booking.id),
-      };
-      await this.repo.storeIdempotentResponse(trx, tenantId, key, 201, body, booking.id);
+      const body = answerFor({ id: booking.id, start: booking.start_at, end: booking.end_at });
+      // An appointment's answer was stored with the booking (insertBookingWithOutbox); a class seat's is stored here.
+      if (!outcome.answerStored) await this.repo.storeIdempotentResponse(trx, tenantId, key, 201, body, booking.id);
       return { status: 201, body, replayed: false, bookingId: booking.id };
     });
     if (booking) this.afterBooked(request, booking);
@@ -443,18 +478,38 @@ export class BookingService {
     });
   }
 
-  private async bookInTx(trx: Tx, request: BookingRequest, info: TenantInfo): Promise<{ kind: 'booked'; booking: BookingRow } | { kind: 'taken'; alternatives: Slot[] }> {
+  /** What booking reads before it decides, as queries for one message. */
+  private bookingReads(knex: Knex, tenantId: string, serviceId: string) {
+    return {
+      service: this.repo.serviceQuery(knex, tenantId, serviceId),
+      resources: this.repo.resourcesOfServiceQuery(knex, tenantId, serviceId),
+      settings: this.repo.settingsQuery(knex, tenantId),
+    };
+  }
+
+  /**
+   * Books inside the caller's unit of work in four round trips where it took eleven (issue 13): the
+   * reads (given by the caller, who may have sent them with the Idempotency-Key's claim), overrides
+   * and busy time, then the booking with its outbox rows and stored answer.
+   */
+  private async bookInTx(
+    trx: Tx,
+    request: BookingRequest,
+    info: TenantInfo,
+    options: { read?: ReadRows<ReturnType<BookingService['bookingReads']>>; answer?: { key: string; body: (booking: { id: string; start: Date; end: Date }) => unknown } } = {},
+  ): Promise<{ kind: 'booked'; booking: BookingRow; answerStored: boolean } | { kind: 'taken'; alternatives: Slot[] }> {
     const { tenantId } = request;
     const start = request.start instanceof Date ? request.start : new Date(request.start);
     if (Number.isNaN(start.getTime())) throw new BookingError('NOT_BOOKABLE', 'not a valid time', { field: 'start' });
-    const service = await this.repo.getService(trx, tenantId, request.serviceId);
+    const read = options.read ?? (await inTransaction(trx, this.bookingReads(trx, tenantId, request.serviceId)));
+    const service = this.repo.serviceOf(read.service[0]);
     if (!service) throw new BookingError('SERVICE_NOT_FOUND', 'no such service in this store', { field: 'serviceId' });
     const seats = request.seats ?? 1;
     if (seats > service.capacity) throw new BookingError('NOT_BOOKABLE', `at most ${service.capacity} seats per booking`, { field: 'seats' });
 
     let slot: Slot;
     try {
-      slot = await this.requireSlot(trx, tenantId, service, start, { seats });
+      slot = await this.requireSlot(trx, tenantId, service, start, { seats, resources: this.repo.resourcesOf(read.resources) });
     } catch (error) {
       if (error instanceof BookingError && error.code === 'SLOT_TAKEN') {
         return { kind: 'taken', alternatives: (error.details.alternatives ?? []).map((a) => ({ ...a, resourceIds: [], seatsLeft: 0 })) };
@@ -486,22 +541,28 @@ export class BookingService {
         customer_phone: request.customer.phone ?? null,
         notes: request.notes ?? null,
         time_zone: request.timeZone ?? info.timeZone,
-        locale: mailLocale(request.locale ?? info.locale),
+        // The full tag (en-GB); strings pick the language from it, dates the region (core/wire/datetime.ts).
+        locale: storedLocale(request.locale ?? info.locale),
         conversation_id: request.conversationId ?? null,
         source: request.source ?? (request.conversationId ? 'chat' : 'widget'),
       } satisfies Parameters<BookingRepository['insertBooking']>[2];
-      // An appointment needs no savepoint: the exclusion constraint arbitrates ON CONFLICT DO NOTHING.
-      // A class seat takes the session's counter row first, whose CHECK may refuse: that one needs one.
-      const booking =
-        service.capacity > 1
-          ? await this.tryInsert(trx, async (sp) => {
-              await this.repo.takeSeats(sp, tenantId, resourceId, key, service.capacity, seats);
-              return this.repo.insertBooking(sp, tenantId, values);
-            })
-          : await this.repo.insertBookingUnlessTaken(trx, tenantId, values);
+      const notifications = this.newBookingNotifications(bookingId, start, this.repo.settingsOf(read.settings));
+      // An appointment needs no savepoint: the exclusion constraint arbitrates ON CONFLICT DO NOTHING,
+      // and its outbox rows and answer go in the same message. A class seat takes the session's
+      // counter row first, whose CHECK may refuse: that one needs a savepoint.
+      if (service.capacity === 1) {
+        const answer = options.answer ? { key: options.answer.key, status: 201, body: options.answer.body({ id: bookingId, start, end: slot.end }) } : undefined;
+        const booking = await this.repo.insertBookingWithOutbox(trx, tenantId, values, notifications, answer);
+        if (booking) return { kind: 'booked', booking, answerStored: answer !== undefined };
+        continue;
+      }
+      const booking = await this.tryInsert(trx, async (sp) => {
+        await this.repo.takeSeats(sp, tenantId, resourceId, key, service.capacity, seats);
+        return this.repo.insertBooking(sp, tenantId, values);
+      });
       if (!booking) continue;
-      await this.repo.insertNotifications(trx, tenantId, await this.newBookingNotifications(trx, tenantId, booking));
-      return { kind: 'booked', booking };
+      await this.repo.insertNotifications(trx, tenantId, notifications);
+      return { kind: 'booked', booking, answerStored: false };
     }
     // Every resource was taken in the meantime: answer with what is free now.
     return { kind: 'taken', alternatives: await this.alternativesInTx(trx, tenantId, service, start) };
@@ -521,23 +582,26 @@ export class BookingService {
     }
   }
 
-  private async newBookingNotifications(trx: Tx, tenantId: string, booking: BookingRow): Promise<NewNotification[]> {
+  private newBookingNotifications(bookingId: string, startAt: Date, settings: SettingsRow): NewNotification[] {
     const now = this.clock();
     return [
-      { bookingId: booking.id, kind: 'confirmation', dueAt: now },
-      { bookingId: booking.id, kind: 'merchant_notice', dueAt: now },
-      ...(await this.reminders(trx, tenantId, booking)),
+      { bookingId, kind: 'confirmation', dueAt: now },
+      { bookingId, kind: 'merchant_notice', dueAt: now },
+      ...this.remindersOf(bookingId, startAt, settings),
     ];
   }
 
   /** Reminders of the tenant's policy that are still ahead (a 24 h reminder for a booking 2 h away is skipped). */
   private async reminders(trx: Tx, tenantId: string, booking: BookingRow): Promise<NewNotification[]> {
+    return this.remindersOf(booking.id, booking.start_at, await this.repo.getSettings(trx, tenantId));
+  }
+
+  private remindersOf(bookingId: string, startAt: Date, { reminder_offsets_minutes: offsets }: SettingsRow): NewNotification[] {
     const now = this.clock().getTime();
-    const { reminder_offsets_minutes: offsets } = await this.repo.getSettings(trx, tenantId);
     return offsets
-      .map((offset) => ({ offset, dueAt: new Date(booking.start_at.getTime() - offset * 60_000) }))
+      .map((offset) => ({ offset, dueAt: new Date(startAt.getTime() - offset * 60_000) }))
       .filter((r) => r.dueAt.getTime() > now)
-      .map((r) => ({ bookingId: booking.id, kind: 'reminder' as const, offsetMinutes: r.offset, dueAt: r.dueAt, payload: { startAt: booking.start_at.toISOString() } }));
+      .map((r) => ({ bookingId, kind: 'reminder' as const, offsetMinutes: r.offset, dueAt: r.dueAt, payload: { startAt: startAt.toISOString() } }));
   }
 
   // ================================================================== changes
@@ -563,7 +627,13 @@ export class BookingService {
       });
       if (current.share_key.startsWith('class:')) await this.repo.releaseSeats(trx, tenantId, current.resource_id, current.share_key, current.seats);
       await this.repo.cancelPendingReminders(trx, tenantId, bookingId);
-      if (options.notify !== false) await this.repo.insertNotifications(trx, tenantId, [{ bookingId, kind: 'cancellation', dueAt: now, payload: { by: options.by } }]);
+      if (options.notify !== false) {
+        await this.repo.insertNotifications(trx, tenantId, [
+          { bookingId, kind: 'cancellation', dueAt: now, payload: { by: options.by } },
+          // The merchant hears of every change a shopper makes through the manage link (issue #18).
+          ...(options.by === 'shopper' ? [{ bookingId, kind: 'merchant_notice' as const, dueAt: now, payload: { event: 'cancelled' } }] : []),
+        ]);
+      }
       changed = true;
       return updated;
     });
@@ -623,6 +693,9 @@ export class BookingService {
           ...(options.notify !== false
             ? [{ bookingId, kind: 'reschedule' as const, dueAt: now, payload: { previousStart: current.start_at.toISOString(), previousEnd: current.end_at.toISOString(), by: options.by } }]
             : []),
+          ...(options.by === 'shopper'
+            ? [{ bookingId, kind: 'merchant_notice' as const, dueAt: now, payload: { event: 'rescheduled', previousStart: current.start_at.toISOString(), previousEnd: current.end_at.toISOString() } }]
+            : []),
           ...(await this.reminders(trx, tenantId, moved)),
         ]);
         return moved;
@@ -676,7 +749,7 @@ function serviceColumns(input: ServicePatch): Partial<ServiceRow> {
   if (input.maxAdvanceDays !== undefined) v.max_advance_days = input.maxAdvanceDays;
   if (input.slotStepMinutes !== undefined) v.slot_step_minutes = input.slotStepMinutes;
   if (input.price !== undefined) {
-    v.price_cents = priceToCents(input.price);
+    v.price_cents = input.price ? toMinorUnits(input.price.amount, input.price.currency) : null;
     v.currency = input.price?.currency ?? null;
   }
   if (input.position !== undefined) v.position = input.position;

@@ -1,5 +1,6 @@
-import type { ToolContext, ToolOutcome, ToolRegistry } from '../chat/tools.ts';
-import type { FindSlotsResult, ListServicesResult, ProposeBookingResult, ToolErrorResult } from '../chat/tool-results.ts';
+import type { ToolContext, ToolOutcome, ToolRegistry } from '../chat/index.ts';
+import type { ToolErrorResult } from '../chat/index.ts';
+import { findSlotsTool, listServicesTool, proposeBookingTool, type FindSlotsResult, type ListServicesResult, type ProposeBookingResult } from './booking.tools.schema.ts';
 import type { BookingProposalCard } from '../wire/widget.ts';
 import { parseDateOrInstant, TimeInputError, toZonedIso, type Slot } from './availability.ts';
 import { BookingError } from './booking.errors.ts';
@@ -101,10 +102,10 @@ export class BookingTools {
     return { result: { proposal }, cards: [card] };
   }
 
-  /** Registers the three core booking tools with the chat engine's registry. */
-  register(registry: Pick<ToolRegistry, 'registerCore'>): void {
-    registry.registerCore('list_services', (ctx) => this.listServices(ctx));
-    registry.registerCore('find_slots', (ctx, args) => this.findSlots(ctx, args));
-    registry.registerCore('propose_booking', (ctx, args) => this.proposeBooking(ctx, args));
+  /** Registers booking's three tools (contracts: booking.tools.schema.ts) with the chat engine's registry. */
+  register(registry: Pick<ToolRegistry, 'registerContract'>): void {
+    registry.registerContract(listServicesTool, (ctx) => this.listServices(ctx));
+    registry.registerContract(findSlotsTool, (ctx, args) => this.findSlots(ctx, args));
+    registry.registerContract(proposeBookingTool, (ctx, args) => this.proposeBooking(ctx, args));
   }
 }

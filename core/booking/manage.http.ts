@@ -3,12 +3,13 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { HttpModule } from '../http/app.ts';
 import { html, raw, type SafeHtml } from '../http/html.ts';
+import { formatAppointment, formatDayLong, formatTime, zonedDate } from '../wire/datetime.ts';
 import { parseDateOrInstant } from './availability.ts';
 import { BookingError } from './booking.errors.ts';
 import type { BookingView } from './booking.repository.ts';
 import { mailLocale, type BookingService, type MailLocaleTag } from './booking.service.ts';
-import { de } from './locales/de.ts';
-import { en } from './locales/en.ts';
+import { de } from './i18n/de.ts';
+import { en } from './i18n/en.ts';
 import type { ManageTokens } from './manage-token.ts';
 
 /**
@@ -20,7 +21,6 @@ import type { ManageTokens } from './manage-token.ts';
  */
 
 const STRINGS = { en, de } as const;
-const FORMAT_LOCALE: Record<MailLocaleTag, string> = { en: 'en-GB', de: 'de-DE' };
 const DAYS_SHOWN = 7;
 const IsoInstant = z.iso.datetime({ offset: true });
 const IsoDay = z.iso.date();
@@ -88,9 +88,9 @@ export function managePagesHttpModule(deps: ManagePagesDeps): HttpModule {
     const m = t.manage;
     const zone = booking.time_zone;
     const tenant = await service.tenantInfo(tenantId);
-    const fmt = new Intl.DateTimeFormat(FORMAT_LOCALE[locale], { dateStyle: 'full', timeStyle: 'short', timeZone: zone });
-    const timeFmt = new Intl.DateTimeFormat(FORMAT_LOCALE[locale], { timeStyle: 'short', timeZone: zone });
-    const dayFmt = new Intl.DateTimeFormat(FORMAT_LOCALE[locale], { weekday: 'long', day: 'numeric', month: 'long', timeZone: zone });
+    // The shopper's own tag while the page is in its language; the other language's bare tag after a
+    // switch. Bare tags follow the one rule of core/wire/datetime.ts (en → en-US, de → de-DE).
+    const intl = mailLocale(booking.locale) === locale ? booking.locale : locale;
     const now = service.now();
     const base = `/manage/${token}`;
     const lang = html`<input type="hidden" name="lang" value="${locale}">`;
@@ -125,8 +125,8 @@ ${
     ? html`<p>${m.noTimes}</p>`
     : html`<form method="post" action="${base}/reschedule">${lang}${[...byDay.values()].map(
         (list) =>
-          html`<fieldset><legend>${dayFmt.format(list[0]!.start)}</legend>${list.map(
-            (s) => html`<label class="slot"><input type="radio" name="start" value="${s.start.toISOString()}" required> ${timeFmt.format(s.start)}</label>`,
+          html`<fieldset><legend>${formatDayLong(zonedDate(list[0]!.start, zone), intl)}</legend>${list.map(
+            (s) => html`<label class="slot"><input type="radio" name="start" value="${s.start.toISOString()}" required> ${formatTime(s.start, intl, zone)}</label>`,
           )}</fieldset>`,
       )}<button type="submit">${m.moveAction}</button></form>`
 }
@@ -137,7 +137,7 @@ ${
 
     const rows: [string, string | null][] = [
       [t.labels.service, booking.service_name],
-      [t.labels.when, fmt.formatRange(booking.start_at, booking.end_at)],
+      [t.labels.when, formatAppointment(booking.start_at, booking.end_at, intl, zone)],
       [t.labels.staff, booking.resource_name],
       [m.statusLabel, m.status[booking.status]],
     ];
@@ -151,7 +151,7 @@ ${notice ? html`<p class="note${notice.warn ? ' warn' : ''}" role="status">${not
 <table>${rows.filter(([, v]) => v).map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>
 <p class="muted">${m.timesIn({ zone })}</p>
 ${actions}
-<p class="muted"><a href="${base}?lang=${other}" hreflang="${other}">${STRINGS[other].manage.language}</a></p>`,
+<p class="muted"><a href="${base}?lang=${other}" hreflang="${other}" lang="${other}">${STRINGS[locale].manage.language}</a></p>`,
     );
   };
 

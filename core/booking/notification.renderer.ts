@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import type { MailMessage } from '../mail/mail.port.ts';
+import type { OutboxRenderOutcome } from '../mail/outbox-worker.ts';
 import {
   bookingConfirmationMail,
   cancellationMail,
@@ -32,7 +32,7 @@ export interface RendererDeps {
   organizerEmail: string;
 }
 
-export type RenderOutcome = { send: MailMessage } | { skip: string };
+export type RenderOutcome = OutboxRenderOutcome;
 
 /** Stable per outbox row: a retry after an unknown outcome carries the same Message-ID, so receivers can drop the copy. */
 export function notificationMessageId(row: Pick<NotificationRow, 'id'>, publicUrl: string): string {
@@ -109,6 +109,7 @@ export class NotificationRenderer {
         if (to.length === 0) return { skip: 'the store has no address for booking notes' };
         const mail = merchantBookingNotice({
           locale: mailLocaleOf(tenant.locale),
+          formatLocale: tenant.locale,
           timeZone: tenant.timeZone,
           storeName: tenant.name,
           serviceName: booking.service_name,
@@ -120,6 +121,10 @@ export class NotificationRenderer {
           ...(booking.notes ? { notes: booking.notes } : {}),
           shopperTimeZone: booking.time_zone,
           dashboardUrl: `${this.deps.publicUrl}/admin`,
+          ...(row.payload.event === 'cancelled' ? { event: 'cancelled' as const } : {}),
+          ...(row.payload.event === 'rescheduled'
+            ? { event: 'rescheduled' as const, previousStart: new Date(String(row.payload.previousStart)), previousEnd: new Date(String(row.payload.previousEnd)) }
+            : {}),
         });
         // The shopper is the one to answer.
         return { send: { to, replyTo: booking.customer_email, subject: mail.subject, text: mail.text, html: mail.html, headers, tenantId: row.tenant_id } };
@@ -132,6 +137,8 @@ export class NotificationRenderer {
   private shopperBase(booking: BookingView, service: ServiceRow, tenant: TenantInfo) {
     return {
       locale: mailLocaleOf(booking.locale),
+      // The shopper's full tag; a bare 'en' (older bookings) is en-US, as everywhere (core/wire/datetime.ts).
+      formatLocale: booking.locale,
       timeZone: booking.time_zone,
       storeName: tenant.name,
       serviceName: booking.service_name,

@@ -1,4 +1,4 @@
-import type { AnalyticsEvent, Rating } from '../analytics/events.schema.ts';
+import type { AnalyticsEvent, Rating } from '../analytics/index.ts';
 
 /** What the chat engine needs of analytics (core/analytics): record events, record ratings. */
 export interface ChatAnalytics {

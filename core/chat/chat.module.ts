@@ -1,32 +1,31 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { AccountsRepository } from '../accounts/accounts.repository.ts';
-import type { Authenticator } from '../accounts/auth-context.ts';
+import type { AccountsRepository } from '../accounts/index.ts';
+import type { Authenticator } from '../accounts/index.ts';
 import type { Database } from '../db/database.ts';
 import type { HttpModule } from '../http/app.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { MailPort } from '../mail/mail.port.ts';
-import type { OrdersService } from '../orders/orders.service.ts';
+import { MailOutboxWorker, type OutboxWorkerOptions } from '../mail/outbox-worker.ts';
 import type { RateLimitCounters } from '../security/rate-limit.ts';
-import { deriveKey, SecretBox } from '../security/secret-box.ts';
-import { BOT_IDENTITY_PURPOSE } from '../tenancy/bot-identity.ts';
-import type { TenancyRepository } from '../tenancy/tenancy.repository.ts';
-import { BotDirectory } from './bot-directory.ts';
-import { CatalogSearch } from './catalog-search.ts';
-import { chatHttpModule } from './chat.http.ts';
+import { SecretBox } from '../security/secret-box.ts';
+import { chatHttpModule } from './chat.routes.ts';
 import { ChatRepository } from './chat.repository.ts';
 import type { ChatAnalytics } from './chat-analytics.ts';
-import { ChatService, type ChatLimits } from './chat.service.ts';
-import { registerCoreChatTools } from './core-tools.ts';
+import { ChatService, type ChatServiceDeps, type ChatLimits } from './chat.service.ts';
+import { handoffTool } from './chat.tools.schema.ts';
+import type { PgListener } from '../db/pg-listener.ts';
 import { ChatEventHub } from './event-hub.ts';
 import type { LlmPort } from './llm.port.ts';
 import { LlmResolver, LlmSettingsRepository, TENANT_LLM_KEY_PURPOSE } from './llm-settings.ts';
-import { pluginToolProvider, type PluginInstallations } from './plugin-tools.ts';
+import { VisitorPresence } from './presence.ts';
+import { ReplyMailRenderer } from './reply-mail.ts';
+import { replyMailPagesHttpModule } from './reply-mail.http.ts';
+import { ReplyMailRepository, type ReplyMailRow } from './reply-mail.repository.ts';
 import { SseStreams } from './sse.ts';
-import { ToolRegistry } from './tools.ts';
+import { ToolRegistry, type ToolProvider } from './tools.ts';
 import type { TurnOptions } from './turn.ts';
-import { VisitorTokens } from './visitor-tokens.ts';
-import { WidgetGate } from './widget-gate.ts';
+import type { BotDirectory, WidgetAccess, WidgetGate } from '../widget-access/index.ts';
 
 /** Assembles the chat engine for the composition root (core/bootstrap.ts). */
 
@@ -34,18 +33,23 @@ export interface ChatModuleDeps {
   db: Database;
   /** Connection string for the one dedicated LISTEN connection (a direct one, not through PgBouncer). */
   listenUrl: string;
+  /** The instance's shared LISTEN connection; without one the hub opens its own on `listenUrl`. */
+  listener?: PgListener;
   logger: Logger;
   metrics: Metrics;
   isStopping: () => boolean;
   auth: Authenticator;
-  tenancy: TenancyRepository;
+  /** The widget's door (bots, visitor tokens, identity, gate), shared with booking. */
+  access: WidgetAccess;
   accounts?: AccountsRepository;
   mail: MailPort;
   secretKey: string;
   counters: RateLimitCounters;
   analytics: ChatAnalytics;
-  orders: OrdersService;
-  installations?: PluginInstallations;
+  /** Tools that depend on the tenant (the plugin host's: plugins' tools of active installations). */
+  toolProviders?: ToolProvider[];
+  /** Verifies a platform customer token (`platform` in the session request) through the plugin's `verifyCustomer`. */
+  platformCustomer?: ChatServiceDeps['platformCustomer'];
   llm: {
     offline: LlmPort;
     /** The configured provider (instance key); absent runs the offline model unless a tenant brings a key. */
@@ -55,7 +59,8 @@ export interface ChatModuleDeps {
     defaultModel?: string | undefined;
   };
   publicUrl: string;
-  corsMaxAgeSeconds: number;
+  /** Tokens per month for a store that set no budget of its own (config LLM_MONTHLY_TOKEN_BUDGET); absent: unlimited. */
+  defaultMonthlyTokenBudget?: number;
   clock?: () => Date;
   options?: ChatTuning;
 }
@@ -66,14 +71,22 @@ export interface ChatTuning {
   llm?: { timeoutMs?: number; idleTimeoutMs?: number; maxRetries?: number; retryBaseDelayMs?: number; retryMaxDelayMs?: number };
   heartbeatMs?: number;
   sseRetryMs?: number;
+  /** Open event streams per visitor / merchant token; the next closes the oldest (core/chat/sse.ts). */
+  streamCaps?: { perVisitor?: number; perMerchantToken?: number };
   limits?: ChatLimits;
   turn?: TurnOptions;
   botCacheMs?: number;
+  /**
+   * Reply mails to shoppers who left (issue #18): replies of `graceMs` (default 2 min) go out in
+   * one mail unless the shopper saw them; open widget streams refresh presence every
+   * `presenceRefreshMs` (default 30 s). `worker.enabled: false` leaves sending to other instances.
+   */
+  replyMail?: { graceMs?: number; presenceRefreshMs?: number; worker?: OutboxWorkerOptions & { enabled?: boolean } };
 }
 
 export interface ChatModule {
   service: ChatService;
-  /** Register more tools here (booking: list_services, find_slots, propose_booking). */
+  /** Modules register their chat tools here (catalog, orders, booking). */
   tools: ToolRegistry;
   /** Visitor auth and CORS for other modules' widget routes. */
   gate: WidgetGate;
@@ -82,6 +95,12 @@ export interface ChatModule {
   repository: ChatRepository;
   settings: LlmSettingsRepository;
   http: HttpModule;
+  /** The reply mail's stop page (`/chat/mail-stop/<token>`). */
+  pages: HttpModule;
+  /** Reply mails: the outbox, its worker and the presence marks that decide whether a mail is needed. */
+  replyMail: { repository: ReplyMailRepository; worker: MailOutboxWorker<ReplyMailRow>; presence: VisitorPresence; renderer: ReplyMailRenderer };
+  /** Bots as the widget API caches them; `clear()` after origins changed on this instance. */
+  bots: BotDirectory;
   /** Opens the LISTEN connection. */
   start(): Promise<void>;
   /** Ends streams, lets running turns record their end, closes LISTEN. */
@@ -92,19 +111,23 @@ export function createChat(deps: ChatModuleDeps): ChatModule {
   const clock = deps.clock ?? (() => new Date());
   const logger = deps.logger;
   const repository = new ChatRepository(deps.db);
-  const bots = new BotDirectory(deps.tenancy, deps.options?.botCacheMs);
-  const tokens = new VisitorTokens(deriveKey(deps.secretKey, 'visitor-tokens'), clock);
-  const settings = new LlmSettingsRepository(deps.db, new SecretBox(deps.secretKey, TENANT_LLM_KEY_PURPOSE));
+  const { bots, tokens, gate, identity, links } = deps.access;
+  const settings = new LlmSettingsRepository(deps.db, new SecretBox(deps.secretKey, TENANT_LLM_KEY_PURPOSE), deps.defaultMonthlyTokenBudget ?? null);
   const llm = new LlmResolver({ ...deps.llm, openKey: (sealed) => settings.openKey(sealed), logger });
   const tools = new ToolRegistry(logger.child({ component: 'chat-tools' }));
   const hub = new ChatEventHub({
     source: repository,
     logger,
-    connect: async () => {
-      const client = new pg.Client({ connectionString: deps.listenUrl, keepAlive: true, application_name: 'concierge-listen' });
-      await client.connect();
-      return client;
-    },
+    onBotChanged: (payload) => bots.forget(payload),
+    ...(deps.listener
+      ? { listener: deps.listener }
+      : {
+          connect: async () => {
+            const client = new pg.Client({ connectionString: deps.listenUrl, keepAlive: true, application_name: 'concierge-listen' });
+            await client.connect();
+            return client;
+          },
+        }),
   });
   const streamsOpen = deps.metrics.gauge('chat_event_streams_open', 'Open event streams (widget and dashboard) on this instance');
   const sse = new SseStreams({
@@ -112,16 +135,32 @@ export function createChat(deps: ChatModuleDeps): ChatModule {
     isStopping: deps.isStopping,
     onCountChange: (n) => streamsOpen.set(n),
   });
-  const gate = new WidgetGate({ tokens, bots, conversationOwner: (id) => repository.conversationOwner(id), corsMaxAgeSeconds: deps.corsMaxAgeSeconds });
+  const tuning = deps.options?.replyMail ?? {};
+  const replyMails = new ReplyMailRepository(deps.db);
+  const presence = new VisitorPresence(replyMails, clock, logger.child({ component: 'chat-presence' }), tuning.presenceRefreshMs);
+  const renderer = new ReplyMailRenderer({ repository: replyMails, bots, links, publicUrl: deps.publicUrl });
+  const { enabled: replyWorkerEnabled = true, ...replyWorkerOptions } = tuning.worker ?? {};
+  const replyWorker = new MailOutboxWorker<ReplyMailRow>({
+    outbox: replyMails,
+    renderer,
+    mail: deps.mail,
+    clock,
+    logger: logger.child({ component: 'chat-reply-outbox' }),
+    metrics: deps.metrics,
+    names: { metric: 'chat_reply_mails', metricSingular: 'chat_reply_mail', what: 'chat reply mail', task: 'chat-reply-outbox' },
+    options: replyWorkerOptions,
+  });
   const service = new ChatService({
     repository,
+    links,
+    replyMail: { repository: replyMails, presence, graceMs: tuning.graceMs ?? 120_000 },
     hub,
     bots,
     tools,
     llm,
     settings,
     tokens,
-    identitySecrets: new SecretBox(deps.secretKey, BOT_IDENTITY_PURPOSE),
+    identity,
     counters: deps.counters,
     analytics: deps.analytics,
     mail: deps.mail,
@@ -131,16 +170,15 @@ export function createChat(deps: ChatModuleDeps): ChatModule {
     clock,
     limits: deps.options?.limits,
     turn: deps.options?.turn,
+    platformCustomer: deps.platformCustomer,
   });
 
-  registerCoreChatTools(tools, {
-    catalog: new CatalogSearch(deps.db),
-    orders: deps.orders,
-    requestHandoff: (ctx, reason) => service.requestHandoff(ctx, reason),
-  });
-  if (deps.installations) tools.addProvider(pluginToolProvider(deps.installations));
+  // The chat's own tool; catalog, orders and booking register theirs (core/bootstrap.ts wires them).
+  tools.registerContract(handoffTool, async (ctx, args) => ({ result: { status: await service.requestHandoff(ctx, args.reason) } }));
+  for (const provider of deps.toolProviders ?? []) tools.addProvider(provider);
 
-  const http = chatHttpModule({ service, gate, hub, sse, auth: deps.auth, settings, llm, clock, sseRetryMs: deps.options?.sseRetryMs });
+  const http = chatHttpModule({ service, gate, hub, sse, presence, auth: deps.auth, settings, llm, clock, sseRetryMs: deps.options?.sseRetryMs, streamCaps: deps.options?.streamCaps });
+  const pages = replyMailPagesHttpModule({ links, bots, conversations: repository, replyMails, clock });
 
   return {
     service,
@@ -151,10 +189,19 @@ export function createChat(deps: ChatModuleDeps): ChatModule {
     repository,
     settings,
     http,
-    start: () => hub.start(),
+    pages,
+    replyMail: { repository: replyMails, worker: replyWorker, presence, renderer },
+    bots,
+    async start() {
+      await hub.start();
+      presence.start();
+      if (replyWorkerEnabled) replyWorker.start();
+    },
     async stop() {
       sse.closeAll();
+      presence.stop();
       await service.turns.stop();
+      await replyWorker.stop();
       await hub.close();
     },
   };

@@ -26,6 +26,14 @@ export interface ConversationRow {
   message_count: number;
   last_message_at: Date | null;
   last_message_preview: string | null;
+  /** The store origin the shopper's widget session came from (the reply mail links back to it). */
+  store_origin: string | null;
+  /** Last moment a widget stream had the conversation open, or its history was read. */
+  visitor_seen_at: Date | null;
+  /** While later than now, a widget stream is open (refreshed while it stays open). */
+  visitor_online_until: Date | null;
+  /** The shopper stopped reply mails for this conversation. */
+  reply_mail_stopped_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -49,10 +57,12 @@ export interface MessageRow {
   error_code: string | null;
   created_at: Date;
   completed_at: Date | null;
+  /** Agent messages: the reply mail that carries them to a shopper who left. */
+  reply_mail_id?: string | null;
 }
 
 /** Widget stream events plus the dashboard-only ones (never sent to the widget). */
-export type ChatEventType = 'message.created' | 'message.delta' | 'message.completed' | 'typing' | 'handoff' | 'error' | 'conversation.updated';
+export type ChatEventType = 'message.created' | 'message.delta' | 'message.completed' | 'typing' | 'handoff' | 'error' | 'conversation.updated' | 'budget.warning';
 
 export interface NewEvent {
   type: ChatEventType;
@@ -253,13 +263,31 @@ export class ChatRepository {
   /** The visitor's live conversation with this bot, or a new one (`created` tells which). */
   async openConversation(
     tenantId: string,
-    input: { botId: string; visitorId: string; locale: string; timeZone?: string | undefined; verified?: { customerId: string; email?: string | undefined } | undefined },
+    input: {
+      botId: string;
+      visitorId: string;
+      locale: string;
+      timeZone?: string | undefined;
+      verified?: { customerId: string; email?: string | undefined } | undefined;
+      /** The allowed origin the session came from (where a reply mail links back to). */
+      storeOrigin?: string | undefined;
+      /** A resume link names this conversation: reopened if the merchant closed it and the visitor has no other live one. */
+      reopen?: string | undefined;
+    },
   ): Promise<{ conversation: ConversationRow; created: boolean }> {
     return this.db.tenant(tenantId, async (trx) => {
       const identity = input.verified ? { verified_customer_id: input.verified.customerId, verified_email: input.verified.email ?? null } : {};
+      if (input.reopen) {
+        await trx.raw(
+          `UPDATE conversations SET status = 'open', updated_at = now()
+           WHERE tenant_id = :tenantId AND id = :id AND bot_id = :botId AND visitor_id = :visitorId AND status = 'closed'
+             AND NOT EXISTS (SELECT 1 FROM conversations o WHERE o.tenant_id = :tenantId AND o.bot_id = :botId AND o.visitor_id = :visitorId AND o.status <> 'closed')`,
+          { tenantId, id: input.reopen, botId: input.botId, visitorId: input.visitorId },
+        );
+      }
       const inserted = await trx.raw<{ rows: ConversationRow[] }>(
-        `INSERT INTO conversations (tenant_id, bot_id, visitor_id, locale, time_zone, verified_customer_id, verified_email)
-         VALUES (:tenantId, :botId, :visitorId, :locale, :timeZone, :customerId, :email)
+        `INSERT INTO conversations (tenant_id, bot_id, visitor_id, locale, time_zone, verified_customer_id, verified_email, store_origin)
+         VALUES (:tenantId, :botId, :visitorId, :locale, :timeZone, :customerId, :email, :storeOrigin)
          ON CONFLICT (tenant_id, bot_id, visitor_id) WHERE status <> 'closed' DO NOTHING
          RETURNING *`,
         {
@@ -270,13 +298,14 @@ export class ChatRepository {
           timeZone: input.timeZone ?? null,
           customerId: input.verified?.customerId ?? null,
           email: input.verified?.email ?? null,
+          storeOrigin: input.storeOrigin ?? null,
         },
       );
       if (inserted.rows[0]) return { conversation: inserted.rows[0], created: true };
       const [existing] = await trx('conversations')
         .where({ tenant_id: tenantId, bot_id: input.botId, visitor_id: input.visitorId })
         .whereNot('status', 'closed')
-        .update({ locale: input.locale, ...(input.timeZone ? { time_zone: input.timeZone } : {}), ...identity })
+        .update({ locale: input.locale, ...(input.timeZone ? { time_zone: input.timeZone } : {}), ...(input.storeOrigin ? { store_origin: input.storeOrigin } : {}), ...identity })
         .returning('*');
       return { conversation: existing as ConversationRow, created: false };
     });
@@ -440,7 +469,7 @@ export class ChatRepository {
       };
       return {
         conversation: row.conversation
-          ? dates(row.conversation as unknown as Record<string, unknown>, ['handoff_requested_at', 'last_message_at', 'created_at', 'updated_at']) as unknown as ConversationRow
+          ? dates(row.conversation as unknown as Record<string, unknown>, ['handoff_requested_at', 'last_message_at', 'visitor_seen_at', 'visitor_online_until', 'reply_mail_stopped_at', 'created_at', 'updated_at']) as unknown as ConversationRow
           : undefined,
         duplicateOf: row.duplicate ?? undefined,
         history: (row.history ?? []).map((m) => dates(m as unknown as Record<string, unknown>, ['created_at', 'completed_at']) as unknown as MessageRow),

@@ -1,13 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AccountsRepository } from '../accounts/accounts.repository.ts';
-import type { Rating } from '../analytics/events.schema.ts';
+import type { AccountsRepository } from '../accounts/index.ts';
+import type { Rating } from '../analytics/index.ts';
 import type { Tx } from '../db/database.ts';
-import { problems } from '../http/problem.ts';
+import { decodeKeyset, encodeKeyset } from '../kernel/cursor.ts';
 import type { MailPort } from '../mail/mail.port.ts';
+import { RateLimitedError } from '../security/rate-limit.errors.ts';
 import type { RateLimitCounters } from '../security/rate-limit.ts';
-import type { SecretBox } from '../security/secret-box.ts';
-import { verifyIdentity } from '../tenancy/bot-identity.ts';
 import type {
   ContactRequest,
   CreateSessionRequest,
@@ -17,15 +16,19 @@ import type {
   PostMessageRequest,
   WidgetMessage,
 } from '../wire/widget.ts';
-import { originAllowed, type BotDirectory, type BotEntry } from './bot-directory.ts';
+import { originAllowed, type BotDirectory, type BotEntry, type ConversationLinks, type IdentityVerifier, type VisitorClaims, type VisitorTokens } from '../widget-access/index.ts';
+import { storedLocale } from '../wire/datetime.ts';
 import type { ChatAnalytics } from './chat-analytics.ts';
+import { chatErrors } from './chat.errors.ts';
 import type { AppendOptions, ChatRepository, ConversationListFilter, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
 import type { ChatEventHub } from './event-hub.ts';
+import type { VisitorPresence } from './presence.ts';
+import type { ReplyMailRepository } from './reply-mail.repository.ts';
 import { chatStrings } from './i18n/strings.ts';
-import { LlmSettingsRepository, monthOf, type LlmResolver } from './llm-settings.ts';
+import { teamPresence } from '../tenancy/index.ts';
+import { BUDGET_WARNING_SHARE, LlmSettingsRepository, monthOf, type LlmResolver, type TenantLlmState } from './llm-settings.ts';
 import { TurnRunner, type TurnInput, type TurnOptions } from './turn.ts';
 import type { ToolContext, ToolRegistry } from './tools.ts';
-import type { VisitorClaims, VisitorTokens } from './visitor-tokens.ts';
 
 /**
  * The chat engine (design.md §6, issue #4): widget sessions, shopper messages and the assistant's
@@ -46,6 +49,8 @@ export interface ChatLimits {
 }
 
 export interface ChatServiceDeps {
+  /** A platform's logged-in customer (session request `platform`), verified by the plugin; undefined = anonymous. */
+  platformCustomer?: (input: { tenantId: string; plugin: string; token: string; origin?: string }) => Promise<{ customerId: string; email?: string } | undefined>;
   repository: ChatRepository;
   hub: ChatEventHub;
   bots: BotDirectory;
@@ -53,8 +58,12 @@ export interface ChatServiceDeps {
   llm: LlmResolver;
   settings: LlmSettingsRepository;
   tokens: VisitorTokens;
-  /** Opens `bots.identity_secret_encrypted` (SecretBox purpose BOT_IDENTITY_PURPOSE). */
-  identitySecrets: SecretBox;
+  /** Signed mail links to one conversation (the reply mail's resume link). */
+  links?: ConversationLinks;
+  /** Reply mails to shoppers who left (issue #18); without it agent replies queue no mail. */
+  replyMail?: { repository: ReplyMailRepository; presence: VisitorPresence; graceMs: number };
+  /** Verifies a signed-in shopper's identity signature (widget access). */
+  identity: IdentityVerifier;
   counters: RateLimitCounters;
   analytics: ChatAnalytics;
   mail: MailPort;
@@ -85,6 +94,14 @@ export function toWidgetMessage(m: Pick<MessageRow, 'id' | 'role' | 'text' | 'ca
   };
 }
 
+/** The bot's greeting in the shopper's language: exact tag, then its language, then the default (issue #18). */
+export function greetingFor(bot: { greeting: string | null; greetings?: Record<string, string> | null }, locale: string | undefined): string | null {
+  const greetings = bot.greetings ?? {};
+  const byTag = new Map(Object.entries(greetings).map(([k, v]) => [k.toLowerCase(), v]));
+  const tag = (locale ?? '').toLowerCase();
+  return byTag.get(tag) ?? byTag.get(tag.split('-')[0]!) ?? bot.greeting;
+}
+
 export function handoffState(c: Pick<ConversationRow, 'status' | 'agent_name'>): HandoffState {
   return c.status === 'with_agent' ? { active: true, agentName: c.agent_name } : { active: false, agentName: null };
 }
@@ -108,27 +125,13 @@ export function conversationUpdated(c: ConversationRow): NewEvent {
 const newVisitorId = () => `v_${randomBytes(16).toString('base64url')}`;
 const hashIp = (ip: string) => createHash('sha256').update(ip).digest('base64url').slice(0, 22);
 
-function encodeCursor(value: { at: Date | string; id: string }): string {
-  return Buffer.from(JSON.stringify({ t: iso(value.at), i: value.id })).toString('base64url');
-}
-
-export function decodeCursor(cursor: string | undefined): { at: Date; id: string } | undefined {
-  if (!cursor) return undefined;
-  try {
-    const raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; i?: unknown };
-    const at = new Date(String(raw.t));
-    if (Number.isNaN(at.getTime()) || typeof raw.i !== 'string' || !/^[0-9a-f-]{36}$/i.test(raw.i)) throw new Error('bad cursor');
-    return { at, id: raw.i };
-  } catch {
-    throw problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
-  }
-}
-
 export class ChatService {
   readonly turns: TurnRunner;
   private readonly clock: () => Date;
   private readonly logger: Logger;
   private readonly limits: Required<ChatLimits>;
+  /** Stores already warned this month by this instance (saves the counter round trip). */
+  private readonly budgetWarned = new Set<string>();
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -197,25 +200,28 @@ export class ChatService {
   /** Resolves a bot by key and checks the browser origin; the CORS decision the route applies. */
   async botForSession(botKey: string, origin: string | undefined): Promise<BotEntry> {
     const entry = await this.deps.bots.findByKey(botKey);
-    if (!entry) throw problems.notFound('No assistant has this key.');
-    if (!originAllowed(entry.bot, origin)) {
-      throw problems.forbidden(origin ? `This assistant may not be used on ${origin}.` : 'Widget sessions need an Origin header from an allowed site.');
-    }
+    // `reason` is what the widget's console tells the merchant (the refusal carries CORS headers so it can read it).
+    if (!entry) throw chatErrors.unknownBot();
+    if (!originAllowed(entry.bot, origin)) throw chatErrors.originNotAllowed(origin);
     return entry;
   }
 
-  async createSession(entry: BotEntry, input: CreateSessionRequest, ip: string | undefined): Promise<CreateSessionResponse> {
+  async createSession(entry: BotEntry, input: CreateSessionRequest, ip: string | undefined, origin?: string): Promise<CreateSessionResponse> {
     const { bot } = entry;
-    if (ip) await this.limit(`widget-session:ip:${hashIp(ip)}`, this.limits.sessionsPerIpPerMinute);
-    const verified = this.verifiedIdentity(entry, input.identity);
-    const visitorId = input.visitorId ?? newVisitorId();
-    const locale = input.locale ?? bot.locale;
+    if (ip) await this.limit(`widget-session:ip:${hashIp(ip)}`, this.limits.sessionsPerIpPerMinute, 'Too many new chat sessions from this address; wait a minute.');
+    const verified = this.deps.identity.verify(entry, input.identity) ?? (await this.platformIdentity(entry, input.platform, origin));
+    const resumed = input.resume ? this.resumeClaims(entry, input.resume) : undefined;
+    const visitorId = resumed?.visitorId ?? input.visitorId ?? newVisitorId();
+    // The widget's full tag (en-GB): the assistant's dates use it (core/wire/datetime.ts).
+    const locale = storedLocale(input.locale, bot.locale);
     const { conversation, created } = await this.deps.repository.openConversation(bot.tenant_id, {
       botId: bot.id,
       visitorId,
       locale,
       timeZone: input.timeZone,
       verified,
+      storeOrigin: origin,
+      reopen: resumed?.conversationId,
     });
     const now = this.clock();
     const base = { tenantId: bot.tenant_id, botId: bot.id, visitorId, occurredAt: now };
@@ -231,7 +237,7 @@ export class ChatService {
       identified: verified !== undefined,
       bot: {
         name: bot.name.slice(0, 80),
-        greeting: bot.greeting,
+        greeting: greetingFor(bot, locale),
         locale: bot.locale,
         theme: {
           ...(theme.accentColor ? { accentColor: theme.accentColor } : {}),
@@ -243,24 +249,48 @@ export class ChatService {
     };
   }
 
-  /** A signature that does not verify leaves the visitor anonymous; it is never an error. */
-  private verifiedIdentity(entry: BotEntry, identity: CreateSessionRequest['identity']): VisitorClaims['verified'] {
-    if (!identity || !entry.bot.identity_secret_encrypted) return undefined;
+  /** A reply mail's link: this bot's, unexpired, naming the conversation (and its visitor) to resume. */
+  private resumeClaims(entry: BotEntry, token: string): { visitorId: string; conversationId: string } {
+    const check = this.deps.links?.check('resume', token);
+    if (!check) throw chatErrors.resumeLinkInvalid();
+    if (!check.ok) throw check.reason === 'expired' ? chatErrors.resumeLinkExpired() : chatErrors.resumeLinkInvalid();
+    if (check.claims.tenantId !== entry.bot.tenant_id || check.claims.botId !== entry.bot.id) throw chatErrors.resumeLinkInvalid();
+    return { visitorId: check.claims.visitorId, conversationId: check.claims.conversationId };
+  }
+
+  private async platformIdentity(entry: BotEntry, platform: CreateSessionRequest['platform'], origin: string | undefined): Promise<VisitorClaims['verified']> {
+    if (!platform || !this.deps.platformCustomer) return undefined;
     try {
-      const secret = this.deps.identitySecrets.open(entry.bot.identity_secret_encrypted);
-      const email = identity.email?.trim().toLowerCase();
-      if (!verifyIdentity(secret, { customerId: identity.customerId, email: email ?? '', signature: identity.signature })) return undefined;
-      return { customerId: identity.customerId, ...(email ? { email } : {}) };
+      const customer = await this.deps.platformCustomer({ tenantId: entry.bot.tenant_id, plugin: platform.plugin, token: platform.token, origin });
+      if (!customer?.customerId) return undefined;
+      const email = customer.email?.trim().toLowerCase();
+      return { customerId: customer.customerId, ...(email ? { email } : {}) };
     } catch (error) {
-      this.logger.warn({ err: error, botId: entry.bot.id }, 'bot identity secret cannot be opened');
+      this.logger.warn({ err: error, plugin: platform.plugin }, 'platform customer verification failed; visitor stays anonymous');
       return undefined;
     }
   }
 
-  private async limit(key: string, perMinute: number): Promise<void> {
+  /**
+   * Once a month per store (counted in PostgreSQL, so once across instances): when usage reaches
+   * 80 % of the budget, a `budget.warning` event goes to the merchant's streams (never the widget's).
+   */
+  private async budgetWarning(tenantId: string, state: TenantLlmState, now: Date): Promise<NewEvent | undefined> {
+    const budget = state.monthlyTokenBudget;
+    if (budget === null || budget <= 0 || state.usedThisMonth < budget * BUDGET_WARNING_SHARE) return undefined;
+    const month = monthOf(now);
+    if (this.budgetWarned.has(`${tenantId}:${month}`)) return undefined;
+    this.budgetWarned.add(`${tenantId}:${month}`);
+    const first = await this.deps.counters.hit(`llm-budget-warning:${tenantId}:${month}`, 40 * 24 * 3600);
+    if (first.count > 1) return undefined;
+    this.logger.warn({ tenantId, used: state.usedThisMonth, budget }, 'store reached 80 % of its monthly token budget');
+    return { type: 'budget.warning', data: { usedTokens: state.usedThisMonth, monthlyTokenBudget: budget, share: Math.round((state.usedThisMonth / budget) * 1000) / 1000, month } };
+  }
+
+  private async limit(key: string, perMinute: number, detail = 'Too many messages; wait a moment.'): Promise<void> {
     const state = await this.deps.counters.hit(key, 60);
     if (state.count > perMinute) {
-      throw problems.tooManyRequests('Too many messages; wait a moment.', (state.resetAt.getTime() - this.clock().getTime()) / 1000);
+      throw new RateLimitedError(detail, (state.resetAt.getTime() - this.clock().getTime()) / 1000);
     }
   }
 
@@ -271,7 +301,7 @@ export class ChatService {
     this.ownConversation(claims, conversationId);
     const { tenantId } = claims;
     const entry = await this.deps.bots.find(tenantId, claims.botId);
-    if (!entry) throw problems.notFound('This assistant no longer exists.');
+    if (!entry) throw chatErrors.notFound('This assistant no longer exists.');
     const now = this.clock();
     const maxMessages = this.deps.turn?.maxMessages ?? 10;
     // The address limit (shared counters) and everything the answer needs, read in parallel
@@ -280,13 +310,14 @@ export class ChatService {
       ip ? this.limit(`chat-message:ip:${hashIp(ip)}`, this.limits.messagesPerIpPerMinute) : Promise.resolve(),
       this.deps.repository.turnContext(tenantId, conversationId, { limit: maxMessages, month: monthOf(now), clientMessageId: input.clientMessageId }),
     ]);
-    if (!context.conversation) throw problems.notFound('No such conversation.');
+    if (!context.conversation) throw chatErrors.notFound();
     if (context.duplicateOf) return { messageId: context.duplicateOf };
-    if (context.recentUserMessages >= this.limits.messagesPerVisitorPerMinute) throw problems.tooManyRequests('Too many messages; wait a moment.', 60);
+    if (context.recentUserMessages >= this.limits.messagesPerVisitorPerMinute) throw new RateLimitedError('Too many messages; wait a moment.', 60);
 
     const messageId = randomUUID();
     const conversation = context.conversation;
-    const llmState = LlmSettingsRepository.fromRow(context.settings);
+    const llmState = LlmSettingsRepository.fromRow(context.settings, this.deps.settings.defaultMonthlyTokenBudget);
+    const budgetWarning = await this.budgetWarning(tenantId, llmState, now);
     const ctx: Omit<ToolContext, 'signal'> = {
       tenantId,
       botId: claims.botId,
@@ -330,7 +361,7 @@ export class ChatService {
           text: input.text,
           clientMessageId: input.clientMessageId,
         });
-        if (!inserted) throw problems.notFound('No such conversation.');
+        if (!inserted) throw chatErrors.notFound();
         const { message, duplicate, conversation: current } = inserted;
         if (duplicate) return { value: { message, answer: false, duplicate }, events: [] };
         const events: NewEvent[] = [
@@ -347,6 +378,7 @@ export class ChatService {
           conversationUpdated(current),
         ];
         const answer = current.status !== 'with_agent';
+        if (budgetWarning) events.push(budgetWarning);
         if (answer) events.push({ type: 'typing', data: { role: 'assistant', active: true } });
         return { value: { message, answer, duplicate }, events };
       }));
@@ -369,7 +401,9 @@ export class ChatService {
 
   async listMessages(claims: VisitorClaims, conversationId: string, query: { cursor?: string | undefined; limit: number }): Promise<ListMessagesResponse> {
     this.ownConversation(claims, conversationId);
-    const before = decodeCursor(query.cursor);
+    const before = decodeKeyset('messages', query.cursor);
+    // The newest page is on the shopper's screen now: replies up to here need no mail.
+    if (!before) this.deps.replyMail?.presence.seen(claims.tenantId, conversationId);
     const page = await this.deps.repository.historyPage(claims.tenantId, conversationId, {
       limit: query.limit,
       before: before ? { createdAt: before.at, id: before.id } : undefined,
@@ -377,14 +411,14 @@ export class ChatService {
     const oldest = page.messages[0];
     return {
       items: page.messages.map(toWidgetMessage),
-      nextCursor: page.hasMore && oldest ? encodeCursor({ at: oldest.created_at, id: oldest.id }) : null,
+      nextCursor: page.hasMore && oldest ? encodeKeyset('messages', oldest.created_at, oldest.id) : null,
       lastEventId: page.lastEventSeq > 0 ? String(page.lastEventSeq) : null,
     };
   }
 
   ownConversation(claims: VisitorClaims, conversationId: string): void {
     // A token names exactly one conversation; anything else does not exist for this visitor.
-    if (claims.conversationId !== conversationId) throw problems.notFound('No such conversation.');
+    if (claims.conversationId !== conversationId) throw chatErrors.notFound();
   }
 
   // ---------------------------------------------------------------- widget: contact and rating
@@ -395,7 +429,7 @@ export class ChatService {
     await this.limit(`chat-contact:visitor:${tenantId}:${claims.visitorId}`, 5);
     const { value } = await this.commit(tenantId, conversationId, async (trx) => {
       const conversation = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
-      if (!conversation) throw problems.notFound('No such conversation.');
+      if (!conversation) throw chatErrors.notFound();
       const id = await this.deps.repository.insertContactRequest(trx, tenantId, conversationId, input);
       const updated = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, { follow_up: true, contact_email: input.email }))!;
       const transcript = await this.deps.repository.recentMessages(trx, tenantId, conversationId, 10);
@@ -439,6 +473,12 @@ export class ChatService {
     }
   }
 
+  /** The shopper opened the chat panel (issue #18: `widgetOpens` stayed 0); counted per open, off the request path. */
+  opened(claims: VisitorClaims, conversationId: string): void {
+    this.ownConversation(claims, conversationId);
+    this.deps.analytics.record({ type: 'widget.opened', tenantId: claims.tenantId, botId: claims.botId, conversationId, visitorId: claims.visitorId, occurredAt: this.clock() });
+  }
+
   rate(claims: VisitorClaims, conversationId: string, input: { rating: Rating; comment?: string | undefined }): void {
     this.ownConversation(claims, conversationId);
     this.deps.analytics.rateConversation(claims.tenantId, conversationId, claims.visitorId, input.rating, input.comment);
@@ -446,20 +486,26 @@ export class ChatService {
 
   // ---------------------------------------------------------------- handoff (tool and merchant)
 
-  /** The assistant's handoff_to_human: the conversation waits for a person (the bot keeps answering until one takes over). */
-  async requestHandoff(ctx: Pick<ToolContext, 'tenantId' | 'botId' | 'conversationId' | 'visitor'>, _reason: string | undefined): Promise<'requested'> {
-    const { value: first } = await this.commit(ctx.tenantId, ctx.conversationId, async (trx) => {
+  /**
+   * The assistant's handoff_to_human: the conversation waits for a person (the bot keeps helping,
+   * saying so, until one takes over). Members who opted in get a mail on the first request, the
+   * dashboard's stream gets the status change; 'unavailable' outside the bot's business hours, so
+   * the shopper is told honestly and offered to leave an email (issue #18).
+   */
+  async requestHandoff(ctx: Pick<ToolContext, 'tenantId' | 'botId' | 'conversationId' | 'visitor'>, reason: string | undefined): Promise<'requested' | 'unavailable'> {
+    const { value } = await this.commit(ctx.tenantId, ctx.conversationId, async (trx) => {
       const c = await this.deps.repository.lockConversation(trx, ctx.tenantId, ctx.conversationId);
       if (!c) throw new Error('conversation vanished');
       const first = c.handoff_requested_at === null;
-      if (c.status === 'with_agent' || c.status === 'waiting_for_agent') return { value: first, events: [] };
+      if (c.status === 'with_agent' || c.status === 'waiting_for_agent') return { value: { first, transcript: [] as MessageRow[] }, events: [] };
       const updated = (await this.deps.repository.updateConversation(trx, ctx.tenantId, ctx.conversationId, {
         status: 'waiting_for_agent',
         handoff_requested_at: c.handoff_requested_at ?? trx.fn.now(),
       }))!;
-      return { value: first, events: [conversationUpdated(updated)] };
+      const transcript = first ? await this.deps.repository.recentMessages(trx, ctx.tenantId, ctx.conversationId, 10) : [];
+      return { value: { first, transcript }, events: [conversationUpdated(updated)] };
     });
-    if (first) {
+    if (value.first) {
       this.deps.analytics.record({
         type: 'handoff.requested',
         tenantId: ctx.tenantId,
@@ -469,8 +515,41 @@ export class ChatService {
         occurredAt: this.clock(),
         data: { source: 'assistant' },
       });
+      // After the answer: a slow mail server must not hold the shopper.
+      void this.notifyHandoff(ctx.tenantId, ctx.botId, ctx.conversationId, reason, value.transcript);
     }
-    return 'requested';
+    return (await this.teamOnline(ctx.tenantId, ctx.botId)) ? 'requested' : 'unavailable';
+  }
+
+  /** Whether someone answers chats now, by the bot's business hours (none set: yes). */
+  async teamOnline(tenantId: string, botId: string): Promise<boolean> {
+    const entry = await this.deps.bots.find(tenantId, botId);
+    if (!entry) return true;
+    return teamPresence(entry.bot.business_hours, entry.bot.time_zone || entry.tenant.time_zone, this.clock()).online;
+  }
+
+  private async notifyHandoff(tenantId: string, botId: string, conversationId: string, reason: string | undefined, transcript: MessageRow[]) {
+    try {
+      const accounts = this.deps.accounts;
+      if (!accounts) return;
+      const to = await this.deps.repository.tenant(tenantId, (trx) => accounts.handoffRecipients(trx, tenantId));
+      if (to.length === 0) return;
+      const entry = await this.deps.bots.find(tenantId, botId);
+      const strings = chatStrings(entry?.tenant.locale);
+      const storeName = entry?.tenant.name ?? 'Concierge';
+      const lines = transcript
+        .filter((m) => m.text)
+        .map((m) => `${m.role === 'user' ? '>' : '-'} ${m.text.replace(/\s+/g, ' ').slice(0, 300)}`)
+        .join('\n');
+      await this.deps.mail.send({
+        to,
+        subject: strings.handoffMail.subject({ storeName }),
+        text: strings.handoffMail.text({ storeName, reason: (reason ?? '').replace(/\s+/g, ' ').slice(0, 300), conversationUrl: `${this.deps.publicUrl}/admin/conversations/${conversationId}`, transcript: lines }),
+        tenantId,
+      });
+    } catch (error) {
+      this.logger.error({ err: error, tenantId, conversationId }, 'could not mail the team about a handoff');
+    }
   }
 
   private async agentName(tenantId: string, userId: string | null): Promise<string | null> {
@@ -494,7 +573,7 @@ export class ChatService {
 
   private async takeOverIn(trx: Tx, tenantId: string, conversationId: string, agent: AgentIdentity, name: string | null) {
     const c = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
-    if (!c) throw problems.notFound('No such conversation.');
+    if (!c) throw chatErrors.notFound();
     if (c.status === 'with_agent' && c.agent_user_id === agent.userId) return { value: { conversation: c, first: false }, events: [] as NewEvent[] };
     const updated = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, {
       status: 'with_agent',
@@ -512,7 +591,7 @@ export class ChatService {
   async release(tenantId: string, conversationId: string): Promise<ConversationRow> {
     const { value } = await this.commit(tenantId, conversationId, async (trx) => {
       const c = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
-      if (!c) throw problems.notFound('No such conversation.');
+      if (!c) throw chatErrors.notFound();
       if (c.status !== 'with_agent' && c.status !== 'waiting_for_agent') return { value: c, events: [] };
       const updated = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, { status: 'open', agent_user_id: null, agent_name: null }))!;
       const events: NewEvent[] = [];
@@ -527,7 +606,7 @@ export class ChatService {
   async close(tenantId: string, conversationId: string): Promise<ConversationRow> {
     const { value } = await this.commit(tenantId, conversationId, async (trx) => {
       const c = await this.deps.repository.lockConversation(trx, tenantId, conversationId);
-      if (!c) throw problems.notFound('No such conversation.');
+      if (!c) throw chatErrors.notFound();
       if (c.status === 'closed') return { value: c, events: [] };
       const updated = (await this.deps.repository.updateConversation(trx, tenantId, conversationId, { status: 'closed', agent_user_id: null, agent_name: null, follow_up: false }))!;
       const events: NewEvent[] = [];
@@ -545,6 +624,12 @@ export class ChatService {
       const taken = await this.takeOverIn(trx, tenantId, conversationId, agent, name);
       const message = (await this.deps.repository.insertMessage(trx, tenantId, conversationId, { role: 'agent', text, authorUserId: agent.userId }))!;
       const counted = (await this.deps.repository.countMessage(trx, tenantId, conversationId, { preview: text }))!;
+      // A shopper who may have left gets the replies of the next few minutes in one mail, unless
+      // they saw them live (decided when it is due: core/chat/reply-mail.ts).
+      const replyMail = this.deps.replyMail;
+      if (replyMail && (counted.verified_email ?? counted.contact_email) && !counted.reply_mail_stopped_at) {
+        await replyMail.repository.queue(trx, tenantId, conversationId, message.id, new Date(this.clock().getTime() + replyMail.graceMs));
+      }
       const events: NewEvent[] = [
         ...taken.events.filter((e) => e.type !== 'conversation.updated'),
         { type: 'message.created', data: { messageId: message.id, role: 'agent', text: message.text, createdAt: iso(message.created_at) } },
@@ -560,7 +645,7 @@ export class ChatService {
   async agentTyping(tenantId: string, conversationId: string, active: boolean): Promise<void> {
     await this.commit(tenantId, conversationId, async (trx) => {
       const c = await this.deps.repository.getConversation(tenantId, conversationId, trx);
-      if (!c) throw problems.notFound('No such conversation.');
+      if (!c) throw chatErrors.notFound();
       return { value: undefined, events: [{ type: 'typing', data: { role: 'agent', active } }] };
     });
   }
@@ -568,22 +653,22 @@ export class ChatService {
   // ---------------------------------------------------------------- merchant reads
 
   async listConversations(tenantId: string, filter: Omit<ConversationListFilter, 'after'> & { cursor?: string | undefined }) {
-    const after = decodeCursor(filter.cursor);
+    const after = decodeKeyset('conversations', filter.cursor);
     const rows = await this.deps.repository.listConversations(tenantId, { ...filter, limit: filter.limit + 1, after: after ? { updatedAt: after.at, id: after.id } : undefined });
     const page = rows.slice(0, filter.limit);
     const last = page.at(-1);
-    return { items: page, nextCursor: rows.length > filter.limit && last ? encodeCursor({ at: last.updated_at, id: last.id }) : null };
+    return { items: page, nextCursor: rows.length > filter.limit && last ? encodeKeyset('conversations', last.updated_at, last.id) : null };
   }
 
   async requireConversation(tenantId: string, conversationId: string): Promise<ConversationRow> {
     const conversation = await this.deps.repository.getConversation(tenantId, conversationId);
-    if (!conversation) throw problems.notFound('No such conversation.');
+    if (!conversation) throw chatErrors.notFound();
     return conversation;
   }
 
   async getConversation(tenantId: string, conversationId: string) {
     const conversation = await this.deps.repository.getConversation(tenantId, conversationId);
-    if (!conversation) throw problems.notFound('No such conversation.');
+    if (!conversation) throw chatErrors.notFound();
     const messages = await this.deps.repository.tenant(tenantId, (trx) => this.deps.repository.recentMessages(trx, tenantId, conversationId, 500));
     return { conversation, messages };
   }

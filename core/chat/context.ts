@@ -25,6 +25,8 @@ export interface PromptInput {
   verified: boolean;
   toolNames: readonly string[];
   now: Date;
+  /** The shopper asked for a person and none has joined yet. */
+  waitingForHuman?: { teamOnline: boolean } | undefined;
 }
 
 export const DEFAULT_MAX_MESSAGES = 10;
@@ -76,6 +78,11 @@ export function buildSystemPrompt(input: PromptInput): string {
     input.verified
       ? 'The shopper is signed in to the store as a verified customer: lookup_order finds their own orders without an email address.'
       : 'The shopper is not signed in.',
+    input.waitingForHuman
+      ? input.waitingForHuman.teamOnline
+        ? 'The shopper asked for a person; the team has been told and someone will join this chat. Keep helping where you can, and say briefly that a person will join.'
+        : 'The shopper asked for a person, but the team is offline now: say so honestly and suggest leaving an email address for a reply by email. Keep helping where you can.'
+      : '',
   ].filter(Boolean);
   return `${instructionsBlock(input)}\n\nFacts:\n${facts.map((f) => `- ${f}`).join('\n')}`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeText } from '../wire/text.ts';
 import { CardSchema, MessageRoleSchema } from '../wire/widget.ts';
 import type { ConversationRow, MessageRow } from './chat.repository.ts';
 
@@ -76,7 +77,7 @@ export const ConversationListSchema = z
   .object({ items: z.array(ConversationSummarySchema), nextCursor: z.string().nullable() })
   .meta({ id: 'ConversationList' });
 
-export const AgentReplySchema = z.object({ text: z.string().trim().min(1).max(4000) }).meta({ id: 'AgentReply' });
+export const AgentReplySchema = z.object({ text: freeText().trim().min(1).max(4000) }).meta({ id: 'AgentReply' });
 export const AgentTypingSchema = z.object({ active: z.boolean() }).meta({ id: 'AgentTyping' });
 
 export const MerchantStreamQuerySchema = z.object({ lastEventId: z.string().regex(/^\d{1,20}$/).optional() });
@@ -86,7 +87,8 @@ export const LlmSettingsSchema = z
     hasApiKey: z.boolean(),
     model: z.string().nullable(),
     baseUrl: z.string().nullable(),
-    monthlyTokenBudget: z.number().int().nullable(),
+    monthlyTokenBudget: z.number().int().nullable().meta({ description: "Tokens per calendar month (UTC) in force: the store's own budget or the instance default; null = unlimited." }),
+    monthlyTokenBudgetIsDefault: z.boolean().meta({ description: 'True when the store set none and the instance default applies.' }),
     usedTokensThisMonth: z.number().int(),
     /** Which model answers now: the store's own provider, the instance default, or the offline model (none configured, or budget used up). */
     active: z.enum(['tenant', 'default', 'offline', 'budget']),

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { PgListener } from '../db/pg-listener.ts';
 import { CHAT_NOTIFY_CHANNEL, type ChatEventType, type StoredEvent } from './chat.repository.ts';
 
 /**
@@ -24,14 +25,21 @@ export interface HubSubscription {
 
 export interface EventHubOptions {
   source: EventSource;
-  /** Opens a NEW connection for LISTEN (never one from the pool; PgBouncer transaction mode cannot LISTEN). */
-  connect: () => Promise<pg.Client>;
+  /** The instance's shared LISTEN connection (core/db/pg-listener.ts). */
+  listener?: PgListener;
+  /** Or: opens a NEW connection for a listener of the hub's own (tests). */
+  connect?: () => Promise<pg.Client>;
   logger: Logger;
   /** Recent events kept per watched conversation, so live subscribers need no read. Default 256. */
   ringSize?: number;
   /** Events read per catch-up query. Default 500. */
   pageSize?: number;
+  /** A bot changed (payload `tenant:id:publicKey`), or '*' after a LISTEN gap: drop cached copies. */
+  onBotChanged?: (payload: string) => void;
 }
+
+/** NOTIFY channel of bot changes (trigger of migration 20261204T0622). */
+export const BOT_NOTIFY_CHANNEL = 'concierge_bots';
 
 interface Subscriber {
   last: number;
@@ -52,7 +60,7 @@ interface Channel {
 }
 
 /** Event types the tenant-wide (dashboard) stream carries: state changes, not the token stream. */
-export const TENANT_STREAM_TYPES: ReadonlySet<ChatEventType> = new Set(['message.created', 'message.completed', 'handoff', 'error', 'conversation.updated']);
+export const TENANT_STREAM_TYPES: ReadonlySet<ChatEventType> = new Set(['message.created', 'message.completed', 'handoff', 'error', 'conversation.updated', 'budget.warning']);
 
 interface TenantSubscriber {
   send: (event: StoredEvent) => void;
@@ -70,22 +78,29 @@ export class ChatEventHub {
   private readonly ringSize: number;
   private readonly pageSize: number;
   private readonly logger: Logger;
-  private client: pg.Client | undefined;
-  private connecting: Promise<void> | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
+  private readonly listener: PgListener;
+  /** The hub made the listener itself, so it starts and closes it. */
+  private readonly ownsListener: boolean;
+  private readonly unsubscribe: Array<() => void> = [];
   private closed = false;
-  private everConnected = false;
 
   constructor(private readonly options: EventHubOptions) {
     this.ringSize = options.ringSize ?? 256;
     this.pageSize = options.pageSize ?? 500;
     this.logger = options.logger.child({ component: 'chat-event-hub' });
+    if (!options.listener && !options.connect) throw new Error('ChatEventHub needs a listener or a connect function');
+    this.ownsListener = !options.listener;
+    this.listener = options.listener ?? new PgListener({ connect: options.connect!, logger: options.logger });
+    this.unsubscribe.push(
+      this.listener.on(CHAT_NOTIFY_CHANNEL, (payload) => this.notified(payload)),
+      this.listener.onReconnect(() => this.resync()),
+    );
+    if (options.onBotChanged) this.unsubscribe.push(this.listener.on(BOT_NOTIFY_CHANNEL, options.onBotChanged));
   }
 
   /** True while the LISTEN connection is up. */
   get listening(): boolean {
-    return this.client !== undefined;
+    return this.listener.listening;
   }
 
   get stats(): { conversations: number; subscribers: number; tenantSubscribers: number } {
@@ -98,19 +113,14 @@ export class ChatEventHub {
 
   /** Connects the LISTEN connection; resolves once it listens (or rejects on the first failure). */
   async start(): Promise<void> {
-    await this.listen();
+    await this.listener.start();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
     for (const ch of this.channels.values()) clearTimeout(ch.retryTimer);
-    const client = this.client;
-    this.client = undefined;
-    if (client) {
-      client.removeAllListeners('notification');
-      await client.end().catch(() => undefined);
-    }
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (this.ownsListener) await this.listener.close();
   }
 
   // ---------------------------------------------------------------- subscriptions
@@ -318,76 +328,17 @@ export class ChatEventHub {
    * single statement outside any transaction that writes, so it waits for no WAL flush and holds
    * PostgreSQL's notify lock only for an instant. false when the connection is down.
    */
-  async announce(events: StoredEvent[]): Promise<boolean> {
-    const client = this.client;
-    if (!client || events.length === 0) return events.length === 0;
-    const payloads = events.map((e) => `${e.tenantId}:${e.conversationId}:${e.seq}:${e.type}`);
-    await client.query(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, [CHAT_NOTIFY_CHANNEL, payloads]);
-    return true;
-  }
-
-  // ---------------------------------------------------------------- LISTEN connection
-
-  private listen(): Promise<void> {
-    this.connecting ??= (async () => {
-      let client: pg.Client | undefined;
-      try {
-        client = await this.options.connect();
-        client.on('notification', (message) => {
-          if (message.channel === CHAT_NOTIFY_CHANNEL && message.payload) this.notified(message.payload);
-        });
-        const lost = (error?: unknown) => this.lost(client!, error);
-        client.on('error', lost);
-        client.on('end', () => lost());
-        await client.query(`LISTEN ${CHAT_NOTIFY_CHANNEL}`);
-        if (this.closed) {
-          await client.end().catch(() => undefined);
-          return;
-        }
-        this.client = client;
-        const wasDown = this.everConnected;
-        this.everConnected = true;
-        this.failures = 0;
-        if (wasDown) this.resync();
-      } catch (error) {
-        await client?.end().catch(() => undefined);
-        throw error;
-      }
-    })().finally(() => {
-      this.connecting = undefined;
-    });
-    return this.connecting;
-  }
-
-  private lost(client: pg.Client, error?: unknown): void {
-    if (this.client !== client && this.client !== undefined) return;
-    client.removeAllListeners('notification');
-    client.end().catch(() => undefined);
-    if (this.closed) return;
-    if (this.client === client) {
-      this.client = undefined;
-      this.logger.warn({ err: error }, 'LISTEN connection lost; reconnecting');
-    }
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.closed || this.reconnectTimer) return;
-    const delay = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 6));
-    this.failures++;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.listen().catch((error: unknown) => {
-        this.logger.warn({ err: error, attempt: this.failures }, 'LISTEN reconnect failed');
-        this.scheduleReconnect();
-      });
-    }, delay);
-    this.reconnectTimer.unref();
+  announce(events: StoredEvent[]): Promise<boolean> {
+    return this.listener.notify(
+      CHAT_NOTIFY_CHANNEL,
+      events.map((e) => `${e.tenantId}:${e.conversationId}:${e.seq}:${e.type}`),
+    );
   }
 
   /** After a gap in LISTEN: every subscriber reads the log again; dashboards reload. */
   private resync(): void {
     this.logger.info({ conversations: this.channels.size }, 'LISTEN connection back; catching up');
+    this.options.onBotChanged?.('*'); // bot changes during the gap were missed
     for (const ch of this.channels.values()) {
       for (const sub of ch.subs) sub.needsSync = true;
       this.pump(ch);

@@ -16,10 +16,16 @@ export interface TenantLlmState {
   apiKeyEncrypted: string | null;
   model: string | null;
   baseUrl: string | null;
+  /** The budget in force: the store's own, else the instance default (null: unlimited). */
   monthlyTokenBudget: number | null;
+  /** True when the store set none and the instance default applies. */
+  budgetIsDefault: boolean;
   /** Prompt + completion tokens this calendar month (UTC). */
   usedThisMonth: number;
 }
+
+/** Share of the budget at which the merchant is warned once a month (issue 14). */
+export const BUDGET_WARNING_SHARE = 0.8;
 
 export interface LlmSettingsPatch {
   /** A new key; null removes it. */
@@ -36,6 +42,8 @@ export class LlmSettingsRepository {
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
+    /** A store without a budget of its own gets this one (config LLM_MONTHLY_TOKEN_BUDGET); null: unlimited. */
+    readonly defaultMonthlyTokenBudget: number | null = null,
   ) {}
 
   /** Settings and this month's usage in one statement (inside the caller's unit of work). */
@@ -46,16 +54,18 @@ export class LlmSettingsRepository {
        FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId`,
       { tenantId, month: monthOf(now) },
     );
-    return LlmSettingsRepository.fromRow(rows[0] ?? {});
+    return LlmSettingsRepository.fromRow(rows[0] ?? {}, this.defaultMonthlyTokenBudget);
   }
 
   /** A settings row (columns of tenant_llm_settings plus `used`) as the state the resolver reads. */
-  static fromRow(row: Record<string, unknown>): TenantLlmState {
+  static fromRow(row: Record<string, unknown>, defaultBudget: number | null = null): TenantLlmState {
+    const own = row.monthly_token_budget === null || row.monthly_token_budget === undefined ? null : Number(row.monthly_token_budget);
     return {
       apiKeyEncrypted: (row.api_key_encrypted as string | null) ?? null,
       model: (row.model as string | null) ?? null,
       baseUrl: (row.base_url as string | null) ?? null,
-      monthlyTokenBudget: row.monthly_token_budget === null || row.monthly_token_budget === undefined ? null : Number(row.monthly_token_budget),
+      monthlyTokenBudget: own ?? defaultBudget,
+      budgetIsDefault: own === null,
       usedThisMonth: Number(row.used ?? 0),
     };
   }

@@ -3,19 +3,7 @@
  * Adapters (adapters/llm/openai, adapters/llm/offline) implement it; the chat service
  * owns the tool-call loop, persistence and fan-out.
  */
-
-/** Tools the core offers the model. Plugins may add more (namespaced `pluginId__name`). */
-export const CORE_TOOLS = {
-  searchProducts: 'search_products',
-  getProduct: 'get_product',
-  searchFaq: 'search_faq',
-  lookupOrder: 'lookup_order',
-  handoff: 'handoff_to_human',
-  listServices: 'list_services',
-  findSlots: 'find_slots',
-  proposeBooking: 'propose_booking',
-} as const;
-export type CoreToolName = (typeof CORE_TOOLS)[keyof typeof CORE_TOOLS];
+import type { ToolSpec } from '../kernel/tool-contract.ts';
 
 export interface LlmToolCall {
   id: string;
@@ -30,12 +18,8 @@ export type LlmMessage =
   | { role: 'assistant'; content: string; toolCalls?: LlmToolCall[] }
   | { role: 'tool'; toolCallId: string; name: string; content: string };
 
-export interface LlmToolSpec {
-  name: string;
-  description: string;
-  /** JSON Schema (draft 2020-12 subset) of the arguments object. */
-  parameters: Record<string, unknown>;
-}
+/** A tool as the model is told about it (built from a tool contract, core/kernel/tool-contract.ts). */
+export type LlmToolSpec = ToolSpec;
 
 export interface LlmUsage {
   promptTokens: number;
@@ -52,6 +36,10 @@ export interface LlmRequest {
   locale?: string;
   maxOutputTokens?: number;
   signal?: AbortSignal;
+  /** Today in the store's zone ("2026-12-04"): lets a model read "tomorrow" or "next Friday" without a clock of its own. */
+  today?: string;
+  /** Set while the conversation waits for a person (issue #18): the model says so instead of carrying on as if nothing happened. */
+  waitingForHuman?: { teamOnline: boolean };
 }
 
 /** One model turn, streamed: text deltas and/or tool calls, then exactly one `done`. */

@@ -18,6 +18,14 @@ export interface SseStreamsOptions {
   onCountChange?: (open: number) => void;
 }
 
+/**
+ * Open streams per caller (issue 14): one visitor or one merchant token may hold this many; the
+ * next one closes the OLDEST (it is the likeliest to be a dead tab or a half-open connection a
+ * reconnecting client left behind, so a real client is never locked out, while a flood never
+ * holds more than the cap). A closed EventSource reconnects on its own if it is still wanted.
+ */
+export const STREAM_CAPS = { perVisitor: 8, perMerchantToken: 20 } as const;
+
 export class SseStream {
   lastWriteAt = Date.now();
   private ended = false;
@@ -73,6 +81,8 @@ export class SseStream {
 export class SseStreams {
   readonly maxBufferedBytes: number;
   private readonly streams = new Set<SseStream>();
+  /** Streams by caller key, oldest first. */
+  private readonly byKey = new Map<string, SseStream[]>();
   private readonly heartbeatMs: number;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -87,8 +97,20 @@ export class SseStreams {
   }
 
   /** Writes the stream headers and registers the stream; the request's close ends it. */
-  open(req: Request, res: Response, options: { retryMs?: number; headers?: Record<string, string> } = {}): SseStream {
+  open(req: Request, res: Response, options: { retryMs?: number; headers?: Record<string, string>; cap?: { key: string; max: number } } = {}): SseStream {
     const stream = new SseStream(res, this);
+    if (options.cap) {
+      const { key, max } = options.cap;
+      const list = this.byKey.get(key) ?? [];
+      this.byKey.set(key, list);
+      while (list.length >= Math.max(1, max)) list.shift()!.end();
+      list.push(stream);
+      stream.onClose(() => {
+        const i = list.indexOf(stream);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0 && this.byKey.get(key) === list) this.byKey.delete(key);
+      });
+    }
     res.status(200);
     res.set({
       'Content-Type': 'text/event-stream; charset=utf-8',

@@ -1,22 +1,14 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { CardSchema, type Card } from '../wire/widget.ts';
-import type { CoreToolName, LlmToolCall, LlmToolSpec } from './llm.port.ts';
-import {
-  coreToolArgSchemas,
-  coreToolResultSchemas,
-  coreToolSpecs,
-  isCoreToolName,
-  ToolErrorResultSchema,
-  type CoreToolArgsMap,
-  type CoreToolOutcome,
-  type ToolErrorResult,
-} from './tool-results.ts';
+import type { LlmToolCall, LlmToolSpec } from './llm.port.ts';
+import { toolSpec, ToolErrorResultSchema, type ToolArgs, type ToolContract, type ToolErrorResult, type ToolOutcomeOf } from '../kernel/tool-contract.ts';
 
 /**
- * The tool registry: the only way the assistant acts (design.md §6). Modules register tools
- * at start-up (catalog, orders and handoff here; booking adds list_services / find_slots /
- * propose_booking; plugins contribute `<pluginId>__<name>` tools through a provider).
+ * The tool registry: the only way the assistant acts (design.md §6). Modules register their tools
+ * at start-up against their own contracts (catalog: search_products / get_product / search_faq;
+ * orders: lookup_order; booking: list_services / find_slots / propose_booking; chat itself:
+ * handoff_to_human); plugins contribute `<pluginId>__<name>` tools through a provider.
  * See core/chat/README.md for the contract.
  */
 
@@ -52,6 +44,8 @@ export interface ToolDefinition<A = unknown> {
   spec: LlmToolSpec;
   /** Validates the model's arguments; a failure goes back to the model as INVALID_ARGUMENTS. */
   args: z.ZodType<A>;
+  /** When set, a result that is not the shared error shape must satisfy it (else the model gets INTERNAL). */
+  result?: z.ZodType;
   handler(ctx: ToolContext, args: A): Promise<ToolOutcome> | ToolOutcome;
   /** Whether the tool is offered in this conversation at all. Default: always. */
   enabled?(ctx: ToolContext): boolean | Promise<boolean>;
@@ -77,13 +71,6 @@ const MAX_RESULT_CHARS = 16_000;
 
 const errorResult = (code: ToolErrorResult['error']['code'], message: string): ToolErrorResult => ({ error: { code, message } });
 
-/** JSON Schema of a zod argument schema, as the model needs it. */
-export function toolParameters(schema: z.ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
-  return json;
-}
-
 export class ToolRegistry {
   private readonly tools = new Map<string, ToolDefinition>();
   private readonly providers: ToolProvider[] = [];
@@ -99,16 +86,15 @@ export class ToolRegistry {
   }
 
   /**
-   * Registers one of the core tools (tool-results.ts): spec and argument schema come from the
-   * contract, and the handler's result is checked against the contract's result schema.
+   * Registers a module's tool against its contract (`<module>.tools.schema.ts`): spec and argument
+   * schema come from the contract, and the handler's result is checked against the contract's result.
    */
-  registerCore<K extends CoreToolName>(
-    name: K,
-    handler: (ctx: ToolContext, args: CoreToolArgsMap[K]) => Promise<ToolOutcome<CoreToolOutcome<K>>> | ToolOutcome<CoreToolOutcome<K>>,
+  registerContract<C extends ToolContract>(
+    contract: C,
+    handler: (ctx: ToolContext, args: ToolArgs<NoInfer<C>>) => Promise<ToolOutcome<ToolOutcomeOf<NoInfer<C>>>> | ToolOutcome<ToolOutcomeOf<NoInfer<C>>>,
     options: Pick<ToolDefinition, 'enabled' | 'timeoutMs'> = {},
   ): void {
-    const [spec] = coreToolSpecs([name]);
-    this.register({ spec: spec!, args: coreToolArgSchemas[name] as unknown as z.ZodType<CoreToolArgsMap[K]>, handler, ...options });
+    this.register({ spec: toolSpec(contract), args: contract.args as z.ZodType<ToolArgs<C>>, result: contract.result, handler, ...options });
   }
 
   addProvider(provider: ToolProvider): void {
@@ -162,8 +148,8 @@ export class ToolRegistry {
         }),
       ]);
       let result = outcome.result;
-      if (isCoreToolName(call.name) && !ToolErrorResultSchema.safeParse(result).success) {
-        const checked = coreToolResultSchemas[call.name].safeParse(result);
+      if (tool.result && !ToolErrorResultSchema.safeParse(result).success) {
+        const checked = tool.result.safeParse(result);
         if (!checked.success) {
           this.logger?.error({ tool: call.name, issues: checked.error.issues.slice(0, 3) }, 'tool result breaks the tool contract');
           result = errorResult('INTERNAL', 'the tool returned an invalid result');

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { zonedDate } from '../wire/datetime.ts';
 import type { Logger } from 'pino';
 import type { Tx } from '../db/database.ts';
 import type { Card } from '../wire/widget.ts';
-import type { BotEntry } from './bot-directory.ts';
+import type { BotEntry } from '../widget-access/index.ts';
 import type { AppendOptions, ChatRepository, CompletedMessage, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
 import type { ChatAnalytics } from './chat-analytics.ts';
 import { buildHistory, buildSystemPrompt, instructionsBlock } from './context.ts';
-import { mergeCards } from './core-tools.ts';
+import { teamPresence } from '../tenancy/index.ts';
 import { chatStrings } from './i18n/strings.ts';
 import { LlmError, type LlmMessage, type LlmRequest, type LlmStreamEvent, type LlmToolCall } from './llm.port.ts';
 import { LlmSettingsRepository, type LlmChoice, type LlmResolver, type TenantLlmState } from './llm-settings.ts';
@@ -362,6 +363,10 @@ export class TurnRunner {
       verified: ctx.visitor.verified !== undefined,
       toolNames: specs.map((s) => s.name),
       now,
+      waitingForHuman:
+        input.conversation.status === 'waiting_for_agent'
+          ? { teamOnline: teamPresence(input.entry.bot.business_hours, input.entry.bot.time_zone || input.entry.tenant.time_zone, now).online }
+          : undefined,
     };
     const base: LlmMessage[] = [
       { role: 'system', content: buildSystemPrompt(promptInput) },
@@ -388,6 +393,8 @@ export class TurnRunner {
         locale: ctx.locale,
         maxOutputTokens: options.maxOutputTokens ?? 800,
         signal: controller.signal,
+        ...(promptInput.waitingForHuman ? { waitingForHuman: promptInput.waitingForHuman } : {}),
+        today: zonedDate(now, promptInput.storeTimeZone),
       }),
     };
   }
@@ -538,4 +545,18 @@ export class TurnRunner {
       this.deps.logger.warn({ err: error, tenantId }, 'could not add token usage');
     }
   }
+}
+
+/** Cards of a turn, in the order the tools produced them, without repeats, at most `max`. */
+export function mergeCards(cards: Card[], max = 6): Card[] {
+  const seen = new Set<string>();
+  const out: Card[] = [];
+  for (const card of cards) {
+    const key = card.type === 'product' ? `p:${card.productId}` : `b:${card.serviceId}:${card.start}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(card);
+    if (out.length >= max) break;
+  }
+  return out;
 }

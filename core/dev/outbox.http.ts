@@ -1,14 +1,29 @@
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import type { HttpModule } from '../http/app.ts';
 import { html } from '../http/html.ts';
 import { problems } from '../http/problem.ts';
 import type { MailOutboxReader } from '../mail/mail.port.ts';
 
-/** /dev/outbox: read the mail the development outbox kept (never mounted in production). */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/**
+ * Only for a browser on this machine (issue 14): the outbox holds password-reset links, so with
+ * HOST=0.0.0.0 anyone on the network could otherwise take over an account. Both the socket's peer
+ * and the client address (X-Forwarded-For through a trusted proxy) must be loopback, so a reverse
+ * proxy on the same host does not open it to the world.
+ */
+export const loopbackOnly: RequestHandler = (req, _res, next) => {
+  const peer = req.socket.remoteAddress ?? '';
+  if (LOOPBACK.test(peer) && LOOPBACK.test(req.ip ?? '')) return next();
+  next(problems.notFound());
+};
+
+/** /dev/outbox: read the mail the development outbox kept (never mounted in production, loopback only). */
 export function devOutboxHttpModule(outbox: MailOutboxReader): HttpModule {
   return {
     name: 'dev-outbox',
     mount(app: Express) {
+      app.use(['/dev/outbox', '/dev/outbox.json'], loopbackOnly);
       app.get('/dev/outbox.json', async (_req, res) => {
         res.json({ items: await outbox.list(100), nextCursor: null });
       });

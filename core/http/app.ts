@@ -1,16 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+// A real import (not require.resolve), so the dependency rules see swagger-ui-dist as a runtime dependency.
+import swaggerUiPath from 'swagger-ui-dist/absolute-path.js';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Lifecycle } from '../lifecycle/lifecycle.ts';
 import type { Metrics } from './metrics.ts';
 import { buildOpenApiDocument, createRegistry } from './openapi.ts';
-import { HttpProblem, problemErrorHandler, problems, sendProblem } from './problem.ts';
+import { HttpProblem, problemErrorHandler, problems, sendProblem, type ErrorMapping } from './problem.ts';
+import { problemPageRoutes } from './problem-pages.ts';
 import { defineRoute, mountRoute, reply, type RouteDef } from './route.ts';
 
 /** A slice of the HTTP surface owned by one module. */
@@ -22,6 +23,11 @@ export interface HttpModule {
   routes?: RouteDef[];
   /** Anything else (static files, SSE, HTML pages), mounted after the declared routes. */
   mount?(app: Express): void;
+  /**
+   * The module's coded errors and their problem tables (`mapErrors`), registered once: its declared
+   * routes try them first; the app's error handler knows them all (for errors from shared guards).
+   */
+  errors?: readonly ErrorMapping[];
 }
 
 export interface HttpAppOptions {
@@ -34,13 +40,21 @@ export interface HttpAppOptions {
   trustProxy: string;
   publicUrl: string;
   version: string;
+  /**
+   * `/metrics` on this app: `open` (default; development and tests), `token` (bearer METRICS_TOKEN),
+   * or `off` (production without a token, or served by `metricsApp` on METRICS_LISTEN instead).
+   */
+  metricsAccess?: { mode: 'open' | 'token' | 'off'; token?: string };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Secrets that travel in URLs (manage links, the event stream's ?token=) never reach the log. */
+/**
+ * Secrets that travel in URLs (manage links, the event stream's ?token=, the session token Shopify
+ * puts in its app URL as ?id_token=, which is also a merchant credential here) never reach the log.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/manage\/[^/?#]+/g, '/manage/[redacted]').replace(/([?&](?:token|access_token|code|key)=)[^&#]*/gi, '$1[redacted]');
+  return url.replace(/\/manage\/[^/?#]+/g, '/manage/[redacted]').replace(/([?&](?:token|access_token|id_token|code|key)=)[^&#]*/gi, '$1[redacted]');
 }
 
 function healthRoutes(options: HttpAppOptions): RouteDef[] {
@@ -73,6 +87,29 @@ function healthRoutes(options: HttpAppOptions): RouteDef[] {
   ];
 }
 
+/** For a path some declared route serves, the `Allow` value (its methods); undefined for an unknown path. */
+export function methodsByPath(routes: RouteDef[]): (path: string) => string | undefined {
+  const byPattern = new Map<string, { regex: RegExp; methods: Set<string> }>();
+  for (const { spec } of routes) {
+    let entry = byPattern.get(spec.path);
+    if (!entry) {
+      const source = spec.path
+        .split(/(:[A-Za-z0-9_]+)/)
+        .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('');
+      entry = { regex: new RegExp(`^${source}/?$`), methods: new Set() };
+      byPattern.set(spec.path, entry);
+    }
+    entry.methods.add(spec.method.toUpperCase());
+    if (spec.method === 'get') entry.methods.add('HEAD');
+  }
+  return (path) => {
+    const methods = new Set<string>();
+    for (const entry of byPattern.values()) if (entry.regex.test(path)) for (const m of entry.methods) methods.add(m);
+    return methods.size > 0 ? [...methods].sort().join(', ') : undefined;
+  };
+}
+
 export function createHttpApp(options: HttpAppOptions): Express {
   const { logger, metrics } = options;
   const app = express();
@@ -80,27 +117,38 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('trust proxy', options.trustProxy === 'true' ? true : options.trustProxy === 'false' ? false : options.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
+  const requestLogger = pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const incoming = req.headers['x-request-id'];
+      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    // Tokens and cookies never reach the log.
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', 'req.query.token'],
+    serializers: {
+      req: (req: { url?: string }) => {
+        if (req.url) req.url = redactUrl(req.url);
+        return req;
       },
-      // Tokens and cookies never reach the log.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', 'req.query.token'],
-      serializers: {
-        req: (req: { url?: string }) => {
-          if (req.url) req.url = redactUrl(req.url);
-          return req;
-        },
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    }),
-  );
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+  });
+  // An event stream lives for hours: it gets a request id and one log line when it ends, not a
+  // pino-http child logger and its listeners for its whole life (issue 13: memory per idle stream).
+  const streamLog = logger.child({ component: 'event-stream' });
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' || !req.path.endsWith('/events')) return requestLogger(req, res, next);
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    (req as { id?: unknown }).id = id;
+    res.setHeader('X-Request-Id', id);
+    const started = Date.now();
+    res.once('close', () => streamLog.info({ reqId: id, url: redactUrl(req.originalUrl), status: res.statusCode, ms: Date.now() - started }, 'event stream closed'));
+    next();
+  });
   app.use(metrics.middleware());
   app.use(
     helmet({
@@ -121,9 +169,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(express.json({ limit: options.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: options.bodyLimit }));
 
-  const routes = [...healthRoutes(options), ...options.modules.flatMap((m) => m.routes ?? [])];
+  const routes = [...healthRoutes(options), ...problemPageRoutes(), ...options.modules.flatMap((m) => m.routes ?? [])];
   const router: Router = express.Router();
-  for (const route of routes) mountRoute(router, route);
+  const errorsOf = new Map(options.modules.flatMap((m) => (m.routes ?? []).map((route) => [route, m.errors ?? []] as const)));
+  for (const route of routes) mountRoute(router, route, errorsOf.get(route));
   app.use(router);
 
   let document: unknown;
@@ -131,7 +180,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     document ??= buildOpenApiDocument(createRegistry(), routes, { version: options.version, serverUrl: options.publicUrl });
     res.json(document);
   });
-  const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  const swaggerDir = swaggerUiPath();
   app.get('/api/docs', (_req, res) => {
     res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Concierge API</title>
 <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head><body><div id="swagger-ui"></div>
@@ -142,15 +191,48 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
   app.use('/api/docs/assets', express.static(swaggerDir, { index: false, maxAge: '1d' }));
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  const metricsAccess = options.metricsAccess ?? { mode: 'open' };
+  if (metricsAccess.mode === 'open') app.get('/metrics', metricsHandler(metrics));
+  if (metricsAccess.mode === 'token') app.get('/metrics', requireBearer(metricsAccess.token ?? ''), metricsHandler(metrics));
 
   for (const module of options.modules) module.mount?.(app);
 
+  const allowed = methodsByPath(routes);
   app.use((req, res) => {
+    const allow = allowed(req.path);
+    if (allow) {
+      sendProblem(res, new HttpProblem(405, 'method-not-allowed', 'Method not allowed', `${req.path} takes ${allow}, not ${req.method}.`, {}, { Allow: allow }));
+      return;
+    }
     sendProblem(res, new HttpProblem(404, 'not-found', 'Not found', `No route for ${req.method} ${req.path}.`));
   });
-  app.use(problemErrorHandler(logger));
+  app.use(problemErrorHandler(logger, options.modules.flatMap((m) => m.errors ?? [])));
+  return app;
+}
+
+function metricsHandler(metrics: Metrics): express.RequestHandler {
+  return async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
+}
+
+/** `Authorization: Bearer <token>`, compared in constant time (over digests, so lengths leak nothing). */
+function requireBearer(token: string): express.RequestHandler {
+  const expected = createHash('sha256').update(token).digest();
+  return (req, res, next) => {
+    const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    if (token !== '' && timingSafeEqual(createHash('sha256').update(given).digest(), expected)) return next();
+    sendProblem(res, problems.unauthorized('Send the metrics token (`Authorization: Bearer <METRICS_TOKEN>`).'));
+  };
+}
+
+/** The separate metrics listener (METRICS_LISTEN): `/metrics` and nothing else, never the API. */
+export function metricsApp(metrics: Metrics): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(metrics));
+  app.use((req, res) => {
+    sendProblem(res, new HttpProblem(404, 'not-found', 'Not found', `This listener serves only GET /metrics.`));
+  });
   return app;
 }

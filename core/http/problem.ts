@@ -1,24 +1,14 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { CursorError } from '../kernel/cursor.ts';
+import { INVALID_FIELDS_MESSAGE, type DomainErrorDetails, type ProblemSpec, type ProblemTable } from '../kernel/domain-error.ts';
+import { RateLimitedError } from '../security/rate-limit.errors.ts';
+import type { FieldError } from '../wire/shapes.ts';
 
 /** RFC 9457 problem details: the one error shape of the whole HTTP API (design.md §10). */
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .loose()
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+export type { FieldError };
 
 export class HttpProblem extends Error {
   override readonly name = 'HttpProblem';
@@ -41,7 +31,7 @@ export class HttpProblem extends Error {
 
 export const problems = {
   badRequest: (detail: string, extras?: Record<string, unknown>) => new HttpProblem(400, 'bad-request', 'Bad request', detail, extras),
-  validation: (errors: FieldError[], detail = 'The request has invalid fields; see `errors`.') =>
+  validation: (errors: FieldError[], detail = INVALID_FIELDS_MESSAGE) =>
     new HttpProblem(422, 'validation', 'Validation failed', detail, { errors }),
   unauthorized: (detail = 'Authentication is required.') =>
     new HttpProblem(401, 'unauthorized', 'Unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer' }),
@@ -52,6 +42,52 @@ export const problems = {
     new HttpProblem(429, 'rate-limited', 'Too many requests', detail, {}, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) }),
   unavailable: (detail: string) => new HttpProblem(503, 'unavailable', 'Service unavailable', detail),
 };
+
+/** What a mapping table can answer: a DomainError, or any error with the same shape (the SDK's PluginError). */
+export interface CodedError {
+  code: string;
+  message: string;
+  details?: DomainErrorDetails;
+}
+
+/** One error type and its table, as a routes file registers it (HttpModule.errors). */
+export interface ErrorMapping {
+  problemOf(error: unknown): HttpProblem | undefined;
+}
+
+/** A coded error as problem+json: the table's status, slug and title; the error's message as `detail`. */
+export function problemFrom(error: CodedError, spec: ProblemSpec): HttpProblem {
+  const details = error.details ?? {};
+  const extras = { ...details.extras, ...(details.fields ? { errors: details.fields } : {}), ...(spec.exposeCode ? { code: error.code } : {}) };
+  const headers = { ...spec.headers };
+  if (typeof details.retryAfterSeconds === 'number') headers['Retry-After'] = String(Math.max(1, Math.ceil(details.retryAfterSeconds)));
+  return new HttpProblem(spec.status, spec.slug, spec.title, error.message, extras, headers);
+}
+
+/** Registers `table` for errors of `type`; the table must name every code (the compiler checks). */
+export function mapErrors<E extends CodedError>(type: abstract new (...args: never[]) => E, table: ProblemTable<E['code']>): ErrorMapping {
+  return {
+    problemOf: (error) => {
+      if (!(error instanceof type)) return undefined;
+      const spec = (table as Record<string, ProblemSpec | undefined>)[error.code];
+      return spec && problemFrom(error, spec);
+    },
+  };
+}
+
+/** The problem the first matching mapping gives, or the error unchanged (an HttpProblem, or a 500). */
+export function toHttpError(error: unknown, mappings: readonly ErrorMapping[]): unknown {
+  for (const mapping of mappings) {
+    const problem = mapping.problemOf(error);
+    if (problem) return problem;
+  }
+  return error;
+}
+
+/** Errors every module can meet, mapped by every app. */
+export const SHARED_ERROR_MAPPINGS: readonly ErrorMapping[] = [
+  mapErrors(RateLimitedError, { RATE_LIMITED: { status: 429, slug: 'rate-limited', title: 'Too many requests' } }),
+];
 
 export function zodIssuesToFieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
   return error.issues.map((issue) => {
@@ -71,9 +107,11 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
 }
 
 /** What body-parser and friends throw, mapped to problems; anything unknown becomes a logged 500 without details. */
-function toProblem(error: unknown): HttpProblem | undefined {
-  if (error instanceof HttpProblem) return error;
+function toProblem(error: unknown, mappings: readonly ErrorMapping[]): HttpProblem | undefined {
+  const mapped = toHttpError(error, [...mappings, ...SHARED_ERROR_MAPPINGS]);
+  if (mapped instanceof HttpProblem) return mapped;
   if (error instanceof z.ZodError) return problems.validation(zodIssuesToFieldErrors(error));
+  if (error instanceof CursorError) return problems.validation([{ path: error.field, message: error.message }], 'The cursor is not one this list returned; start again without it.');
   const e = error as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string; limit?: number };
   switch (e?.type) {
     case 'entity.parse.failed':
@@ -95,9 +133,10 @@ function toProblem(error: unknown): HttpProblem | undefined {
   return undefined;
 }
 
-export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
+/** `mappings`: the coded errors of the app's modules (errors from shared guards reach it unmapped). */
+export function problemErrorHandler(logger: Logger, mappings: readonly ErrorMapping[] = []): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const problem = toProblem(error);
+    const problem = toProblem(error, mappings);
     if (problem) {
       if (problem.status >= 500) logger.error({ err: error, reqId: req.id }, problem.title);
       sendProblem(res, problem);

@@ -1,4 +1,4 @@
-import type { OrderStatus } from '../chat/tool-results.ts';
+import type { OrderStatus } from './orders.tools.schema.ts';
 
 const KNOWN: readonly OrderStatus[] = [
   'pending',

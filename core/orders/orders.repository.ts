@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
-import type { Money, Order, OrderStatus } from '../chat/tool-results.ts';
+import type { Money } from '../wire/shapes.ts';
+import type { Order, OrderStatus } from './orders.tools.schema.ts';
 
 /** One cached order, as the assistant may show it (never the customer's name or address). */
 export interface OrderInput {

@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon';
-import type { LookupOrderResult, Money, Order } from '../chat/tool-results.ts';
-import type { DemoOrder } from '../demo/catalog.ts';
+import type { LookupOrderResult, Order } from './orders.tools.schema.ts';
 import { normalizeOrderStatus } from './order-status.ts';
 import { normalizeOrderNumber, type OrderInput, type OrderRow, type OrdersRepository } from './orders.repository.ts';
 
@@ -21,13 +20,14 @@ export interface PlatformOrder {
 
 /** Asks the store's platform for an order the cache does not know (plugins with an `orders` capability). */
 export type RemoteOrderLookup = (tenantId: string, input: { number: string; email: string }) => Promise<{ source: string; order: PlatformOrder } | undefined>;
+/** A verified customer's recent orders from the platform (plugins' `findForCustomer`), newest first. */
+export type RemoteCustomerOrders = (tenantId: string, input: { customerId: string; limit: number }) => Promise<{ source: string; orders: PlatformOrder[] }[]>;
 
 export interface VerifiedCustomer {
   customerId: string;
   email?: string | undefined;
 }
 
-const cents = (value: number, currency: string): Money => ({ amount: (value / 100).toFixed(2), currency });
 const sameEmail = (a: string | null | undefined, b: string | null | undefined) => Boolean(a && b && a.trim().toLowerCase() === b.trim().toLowerCase());
 
 export function orderFromPlatform(source: string, o: PlatformOrder): OrderInput {
@@ -47,21 +47,6 @@ export function orderFromPlatform(source: string, o: PlatformOrder): OrderInput 
   };
 }
 
-export function orderFromDemo(o: DemoOrder): OrderInput {
-  return {
-    source: 'demo',
-    externalId: o.number,
-    number: o.number,
-    email: o.email,
-    customerId: null,
-    status: o.status,
-    rawStatus: o.status,
-    placedAt: new Date(o.placedAt),
-    total: cents(o.totalCents, o.currency),
-    items: o.items.map((i) => ({ title: i.title, quantity: i.quantity, price: cents(i.priceCents, o.currency) })),
-    tracking: o.tracking ? [{ company: o.tracking.carrier, number: o.tracking.number, url: o.tracking.url }] : [],
-  };
-}
 
 /** What the assistant sees of an order: status, items, total, tracking; placedAt in the store's zone. */
 export function toToolOrder(row: OrderRow, timeZone: string): Order {
@@ -86,7 +71,21 @@ export class OrdersService {
   constructor(
     private readonly repository: OrdersRepository,
     private readonly remote?: RemoteOrderLookup,
+    private readonly remoteForCustomer?: RemoteCustomerOrders,
   ) {}
+
+  /**
+   * Asks the platforms for a verified customer's orders when the cache has none to show, caches
+   * what belongs to the customer (the core checks ownership again), and returns the cached rows.
+   */
+  private async refreshForCustomer(tenantId: string, verified: VerifiedCustomer): Promise<void> {
+    if (!this.remoteForCustomer) return;
+    const found = await this.remoteForCustomer(tenantId, { customerId: verified.customerId, limit: 5 });
+    const mine = found.flatMap(({ source, orders }) =>
+      orders.filter((o) => (o.customerId !== undefined && o.customerId === verified.customerId) || sameEmail(o.email ?? null, verified.email)).map((o) => orderFromPlatform(source, o)),
+    );
+    if (mine.length > 0) await this.repository.upsert(tenantId, mine);
+  }
 
   async lookup(
     tenantId: string,
@@ -99,10 +98,18 @@ export class OrdersService {
     if (verified) {
       const owns = (row: OrderRow) => (row.customer_id !== null && row.customer_id === verified.customerId) || sameEmail(row.email, verified.email);
       if (!number) {
-        const [latest] = await this.repository.findForCustomer(tenantId, { customerId: verified.customerId, email: verified.email });
+        let [latest] = await this.repository.findForCustomer(tenantId, { customerId: verified.customerId, email: verified.email });
+        if (!latest && this.remoteForCustomer) {
+          await this.refreshForCustomer(tenantId, verified);
+          [latest] = await this.repository.findForCustomer(tenantId, { customerId: verified.customerId, email: verified.email });
+        }
         return latest ? { status: 'found', order: toToolOrder(latest, input.timeZone) } : { status: 'not_found' };
       }
-      const mine = (await this.repository.findByNumber(tenantId, number)).find(owns);
+      let mine = (await this.repository.findByNumber(tenantId, number)).find(owns);
+      if (!mine && this.remoteForCustomer) {
+        await this.refreshForCustomer(tenantId, verified);
+        mine = (await this.repository.findByNumber(tenantId, number)).find(owns);
+      }
       if (mine) return { status: 'found', order: toToolOrder(mine, input.timeZone) };
       // A verified customer may still ask about another order (e.g. a guest checkout) with its email.
       if (!email) return { status: 'not_found' };
@@ -134,7 +141,8 @@ export class OrdersService {
     return this.repository.upsert(tenantId, [orderFromPlatform(source, order)]);
   }
 
-  seedDemo(tenantId: string, orders: readonly DemoOrder[]): Promise<number> {
-    return this.repository.upsert(tenantId, orders.map(orderFromDemo));
+  /** Orders from a source without a plugin (the demo store's seed). */
+  importOrders(tenantId: string, orders: OrderInput[]): Promise<number> {
+    return this.repository.upsert(tenantId, orders);
   }
 }

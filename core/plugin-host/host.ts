@@ -1,4 +1,4 @@
-import { manifestSchema, PluginError, type AnyPlugin, type PluginErrorCode, type PluginHttpClient, type PluginLogger, type PluginSetupContext } from '@concierge/plugin-sdk';
+import { manifestSchema, PluginError, SDK_VERSION, type AnyPlugin, type PluginErrorCode, type PluginHttpClient, type PluginEnvironment, type PluginLogger, type PluginSetupContext } from '@concierge/plugin-sdk';
 import semver from 'semver';
 
 /**
@@ -27,12 +27,15 @@ export interface HostedPlugin {
 }
 
 export interface PluginHostOptions {
-  coreVersion: string;
+  /** The contract version `coreRange` is checked against: the SDK's (decision 0003); tests may override. */
+  coreVersion?: string;
   logger: PluginLogger & { child(bindings: object): PluginLogger };
   publicUrl: string;
   /** `PLUGIN_*` variables from the validated config; a plugin's settings come from `PLUGIN_<ID>_<NAME>`. */
   pluginEnv: Record<string, string>;
   http: PluginHttpClient;
+  /** NODE_ENV of the core, given to plugins as `ctx.environment`. */
+  environment?: PluginEnvironment;
 }
 
 const camel = (snake: string) => snake.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -92,8 +95,9 @@ export class PluginHost {
         this.fail(id, 'PLUGIN_MANIFEST_INVALID', `coreRange "${coreRange}" is not a semver range`);
         continue;
       }
-      if (!semver.satisfies(this.options.coreVersion, coreRange, { includePrerelease: true })) {
-        this.fail(id, 'PLUGIN_CORE_RANGE', `supports core ${coreRange}, this core is ${this.options.coreVersion}`);
+      const contractVersion = this.options.coreVersion ?? SDK_VERSION;
+      if (!semver.satisfies(contractVersion, coreRange, { includePrerelease: true })) {
+        this.fail(id, 'PLUGIN_CORE_RANGE', `supports core ${coreRange}, this core is ${contractVersion}`);
         continue;
       }
       const rawSettings = settingsFromEnv(id, this.options.pluginEnv);
@@ -120,6 +124,7 @@ export class PluginHost {
         settings: entry.settings,
         http: this.options.http,
         publicUrl: this.options.publicUrl,
+        environment: this.options.environment ?? 'development',
       };
       try {
         await entry.plugin.setup?.(setupContext);

@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../db/database.ts';
+import type { Database, ReadQuery, Tx } from '../db/database.ts';
 
 /** The plugin host's tables: installations, the namespaced key-value store, webhook deliveries. */
 
@@ -9,7 +9,28 @@ export interface InstallationRow {
   external_id: string;
   config: unknown;
   secrets_encrypted: string | null;
+  /** 'active' | 'uninstalled' | 'reconnect_needed' | 'redacted' */
   status: string;
+  origins?: string[];
+  last_error?: string | null;
+  sync_status?: string;
+  sync_cursor?: string | null;
+  sync_done?: number;
+  sync_total?: number | null;
+  sync_last_error?: string | null;
+  sync_attempts?: number;
+  created_at?: Date;
+  updated_at?: Date;
+}
+
+export interface SaveInstallation {
+  pluginId: string;
+  externalId: string;
+  config: unknown;
+  secretsEncrypted: string | null;
+  origins: string[];
+  /** Queue a full catalog sync (the plugin has `catalog.list`). */
+  queueSync: boolean;
 }
 
 export interface StuckDelivery {
@@ -21,6 +42,15 @@ export interface StuckDelivery {
   headers: Record<string, string | undefined>;
 }
 
+export interface RetryPolicy {
+  maxAttempts: number;
+  /** Seconds to wait after the given (1-based) failed attempt. */
+  delaySeconds(attempt: number): number;
+}
+
+/** 30 s, 1 min, 2 min, 4 min, then a dead letter. */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, delaySeconds: (attempt) => 30 * 2 ** (attempt - 1) };
+
 export class PluginStateRepository {
   constructor(private readonly db: Database) {}
 
@@ -29,6 +59,84 @@ export class PluginStateRepository {
     return this.db.system((trx) =>
       trx<InstallationRow>('plugin_installations').where({ plugin_id: pluginId, external_id: externalId, status: 'active' }).first(),
     );
+  }
+
+  /**
+   * The installation of a platform account, whatever its status (an uninstalled shop's compliance
+   * webhooks still verify), the active one first; redacted ones are gone for good.
+   */
+  async findInstallationForAccount(pluginId: string, externalId: string): Promise<InstallationRow | undefined> {
+    // Every webhook delivery asks this first: one round trip (issue 13).
+    const { installation } = await this.db.systemBatch((knex) => ({
+      installation: knex<InstallationRow>('plugin_installations')
+        .where({ plugin_id: pluginId, external_id: externalId })
+        .whereNot('status', 'redacted')
+        .orderByRaw(`(status = 'active') DESC, updated_at DESC`)
+        .limit(1) as unknown as ReadQuery<InstallationRow[]>,
+    }));
+    return installation[0];
+  }
+
+  getInstallation(tenantId: string, id: string): Promise<InstallationRow | undefined> {
+    return this.db.tenant(tenantId, (trx) => trx<InstallationRow>('plugin_installations').where({ id }).first());
+  }
+
+  listInstallations(tenantId: string): Promise<InstallationRow[]> {
+    return this.db.tenant(tenantId, (trx) => trx<InstallationRow>('plugin_installations').whereNot('status', 'redacted').orderBy([{ column: 'created_at' }, { column: 'id' }]));
+  }
+
+  /** Stores (or updates, on re-install) an installation inside the caller's unit of work. */
+  async saveInstallationIn(trx: Tx, tenantId: string, row: SaveInstallation): Promise<InstallationRow> {
+    const sync = row.queueSync
+      ? { sync_status: 'queued', sync_cursor: null, sync_done: 0, sync_total: null, sync_last_error: null, sync_attempts: 0, sync_next_at: trx.fn.now(), sync_lease_until: null, sync_started_at: null, sync_finished_at: null }
+      : {};
+    const values = {
+      config: JSON.stringify(row.config ?? {}),
+      secrets_encrypted: row.secretsEncrypted,
+      status: 'active',
+      origins: row.origins,
+      last_error: null,
+      uninstalled_at: null,
+      ...sync,
+    };
+    const [saved] = await trx('plugin_installations')
+      .insert({ tenant_id: tenantId, plugin_id: row.pluginId, external_id: row.externalId, ...values })
+      .onConflict(['tenant_id', 'plugin_id', 'external_id'])
+      .merge({ ...values, updated_at: trx.fn.now() })
+      .returning('*');
+    return saved as InstallationRow;
+  }
+
+  /** Token gone, status `uninstalled`, no sync; returns the row as it was. */
+  markUninstalled(tenantId: string, id: string, status: 'uninstalled' | 'redacted' = 'uninstalled'): Promise<InstallationRow | undefined> {
+    return this.db.tenant(tenantId, (trx) => this.markUninstalledIn(trx, id, status));
+  }
+
+  /** As markUninstalled, inside the caller's unit of work. */
+  async markUninstalledIn(trx: Tx, id: string, status: 'uninstalled' | 'redacted' = 'uninstalled'): Promise<InstallationRow | undefined> {
+    const before = await trx<InstallationRow>('plugin_installations').where({ id }).forUpdate().first();
+    if (!before) return undefined;
+    await trx('plugin_installations')
+      .where({ id })
+      .update({
+        status,
+        secrets_encrypted: null,
+        uninstalled_at: trx.fn.now(),
+        sync_status: 'idle',
+        sync_cursor: null,
+        sync_lease_until: null,
+        updated_at: trx.fn.now(),
+        ...(status === 'redacted' ? { config: '{}', origins: [] } : {}),
+      });
+    return before;
+  }
+
+  setInstallationError(tenantId: string, id: string, error: string | null, status?: 'reconnect_needed' | 'active'): Promise<void> {
+    return this.db.tenant(tenantId, async (trx) => {
+      const query = trx('plugin_installations').where({ id });
+      if (status === 'reconnect_needed') query.where({ status: 'active' });
+      await query.update({ last_error: error?.slice(0, 2000) ?? null, ...(status ? { status } : {}), updated_at: trx.fn.now() });
+    });
   }
 
   upsertInstallation(tenantId: string, row: { pluginId: string; externalId: string; config: unknown; secretsEncrypted: string | null }): Promise<InstallationRow> {
@@ -56,9 +164,10 @@ export class PluginStateRepository {
   }
 
   /** Inserts the delivery; false when the platform already delivered it (duplicate). */
-  recordDelivery(tenantId: string, delivery: { pluginId: string; deliveryId: string; topic: string; payload: Buffer; headers: Record<string, string | undefined> }): Promise<boolean> {
-    return this.db.tenant(tenantId, async (trx) => {
-      const inserted = await trx('webhook_deliveries')
+  async recordDelivery(tenantId: string, delivery: { pluginId: string; deliveryId: string; topic: string; payload: Buffer; headers: Record<string, string | undefined> }): Promise<boolean> {
+    // One statement, so one round trip as its own implicit transaction (issue 13).
+    const { inserted } = await this.db.tenantBatch(tenantId, (knex) => ({
+      inserted: knex('webhook_deliveries')
         .insert({
           tenant_id: tenantId,
           plugin_id: delivery.pluginId,
@@ -69,40 +178,95 @@ export class PluginStateRepository {
         })
         .onConflict(['tenant_id', 'plugin_id', 'delivery_id'])
         .ignore()
-        .returning('delivery_id');
-      return inserted.length === 1;
-    });
+        .returning('delivery_id') as unknown as ReadQuery<{ delivery_id: string }[]>,
+    }));
+    return inserted.length === 1;
   }
 
-  finishDelivery(tenantId: string, pluginId: string, deliveryId: string, outcome: { ok: true } | { ok: false; error: string }): Promise<void> {
+  /**
+   * Records the outcome. A failure is retried with back-off (`retry.delaySeconds`); after
+   * `retry.maxAttempts` attempts it becomes a dead letter (`status = 'dead'`, listed by the API).
+   */
+  async finishDelivery(
+    tenantId: string,
+    pluginId: string,
+    deliveryId: string,
+    outcome: { ok: true } | { ok: false; error: string },
+    retry: RetryPolicy = DEFAULT_RETRY,
+  ): Promise<'processed' | 'failed' | 'dead'> {
+    if (outcome.ok) {
+      // The common case needs nothing read first: one statement, one round trip (issue 13).
+      await this.db.tenantBatch(tenantId, (knex) => ({
+        done: knex('webhook_deliveries')
+          .where({ plugin_id: pluginId, delivery_id: deliveryId })
+          .update({ status: 'processed', error: null, processed_at: knex.fn.now(), attempts: knex.raw('attempts + 1'), next_attempt_at: null }) as unknown as ReadQuery<unknown[]>,
+        // Not waiting for the disk: lost in a crash, the delivery stays 'received' and is processed
+        // again by the sweeper (processing is idempotent: upserts keyed by the platform's ids and times).
+      }), { durable: false });
+      return 'processed';
+    }
     return this.db.tenant(tenantId, async (trx) => {
+      const row = await trx('webhook_deliveries').where({ plugin_id: pluginId, delivery_id: deliveryId }).forUpdate().first('attempts');
+      const attempts = Number(row?.attempts ?? 0) + 1;
+      const status = outcome.ok ? 'processed' : attempts >= retry.maxAttempts ? 'dead' : 'failed';
       await trx('webhook_deliveries')
         .where({ plugin_id: pluginId, delivery_id: deliveryId })
         .update({
-          status: outcome.ok ? 'processed' : 'failed',
+          status,
           error: outcome.ok ? null : outcome.error.slice(0, 2000),
           processed_at: trx.fn.now(),
-          attempts: trx.raw('attempts + 1'),
+          attempts,
+          next_attempt_at: status === 'failed' ? trx.raw(`now() + make_interval(secs => ?)`, [retry.delaySeconds(attempts)]) : null,
         });
+      return status;
     });
   }
 
   /**
-   * Deliveries answered 200 but never processed (the instance died in between), older than
-   * `olderThanSeconds`. Claiming bumps `received_at`, which acts as a lease for other instances.
+   * Deliveries to process again, across tenants: answered 200 but never processed (the instance
+   * died in between) for `olderThanSeconds`, or failed with their retry time come. Claiming pushes
+   * `next_attempt_at` ahead: a lease against other instances.
    */
-  claimStuckDeliveries(olderThanSeconds: number, limit: number, maxAttempts = 5): Promise<StuckDelivery[]> {
+  claimDueDeliveries(olderThanSeconds: number, limit: number, leaseSeconds = 120): Promise<StuckDelivery[]> {
     return this.db.system(async (trx) => {
       const result = await trx.raw(
-        `UPDATE webhook_deliveries d SET received_at = now(), attempts = d.attempts + 1
+        `UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)
          FROM (SELECT tenant_id, plugin_id, delivery_id FROM webhook_deliveries
-               WHERE status = 'received' AND received_at < now() - make_interval(secs => ?) AND attempts < ?
+               WHERE (status = 'received' AND received_at < now() - make_interval(secs => ?) AND (next_attempt_at IS NULL OR next_attempt_at <= now()))
+                  OR (status = 'failed' AND next_attempt_at <= now())
                ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED) s
          WHERE d.tenant_id = s.tenant_id AND d.plugin_id = s.plugin_id AND d.delivery_id = s.delivery_id
          RETURNING d.tenant_id, d.plugin_id, d.delivery_id, d.topic, d.payload, d.headers`,
-        [olderThanSeconds, maxAttempts, limit],
+        [leaseSeconds, olderThanSeconds, limit],
       );
       return result.rows as StuckDelivery[];
+    });
+  }
+
+  listDeadDeliveries(tenantId: string, limit = 100) {
+    return this.db.tenant(tenantId, (trx) =>
+      trx('webhook_deliveries')
+        .where({ status: 'dead' })
+        .orderBy('received_at', 'desc')
+        .limit(limit)
+        .select('plugin_id', 'delivery_id', 'topic', 'attempts', 'error', 'received_at', 'processed_at'),
+    );
+  }
+
+  /**
+   * Runs `work` with the installation row locked (SELECT … FOR UPDATE) and the sealed secrets as
+   * they are now; a returned `sealed` replaces them in the same transaction. Concurrent callers
+   * (other instances included) queue on the lock and see the committed value.
+   */
+  withLockedSecrets<T>(tenantId: string, installationId: string, work: (sealed: string | null) => Promise<{ sealed: string | undefined; value: T }>): Promise<T> {
+    return this.db.tenant(tenantId, async (trx) => {
+      const row = await trx('plugin_installations').where({ id: installationId }).forUpdate().first('secrets_encrypted', 'status');
+      if (!row) throw new Error(`installation ${installationId} not found`);
+      const { sealed, value } = await work(row.secrets_encrypted as string | null);
+      if (sealed !== undefined) {
+        await trx('plugin_installations').where({ id: installationId }).update({ secrets_encrypted: sealed, updated_at: trx.fn.now() });
+      }
+      return value;
     });
   }
 

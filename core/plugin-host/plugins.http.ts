@@ -1,13 +1,16 @@
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { WebhookRequest } from '@concierge/plugin-sdk';
+import { COMPLIANCE_EVENT_TYPES, isPluginError, type InstallCallbackRequest, type WebhookRequest } from '@concierge/plugin-sdk';
+import { authOf } from '../accounts/index.ts';
 import type { HttpModule } from '../http/app.ts';
 import type { Metrics } from '../http/metrics.ts';
-import { HttpProblem, problems, sendProblem } from '../http/problem.ts';
+import { HttpProblem, problems, sendProblem, toHttpError } from '../http/problem.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { PluginHost } from './host.ts';
 import { createPluginContext, type CoreEventSink } from './plugin-context.ts';
-import type { PluginStateRepository } from './plugin-state.repository.ts';
+import type { InstallAnswer, InstallationsService } from './installations.service.ts';
+import { DEFAULT_RETRY, type InstallationRow, type PluginStateRepository, type RetryPolicy } from './plugin-state.repository.ts';
+import { PLUGIN_HOST_ERROR_MAPPINGS } from './plugin-errors.problems.ts';
 
 export interface PluginsHttpDeps {
   host: PluginHost;
@@ -17,10 +20,48 @@ export interface PluginsHttpDeps {
   logger: Logger;
   metrics: Metrics;
   webhookBodyLimit?: string;
+  /** Install routes (`/plugins/:id/install|connect|auth/callback`); absent = not mounted. */
+  installations?: InstallationsService;
+  /** Guard of `/plugins/:id/connect` (a signed-in merchant who may change plugins). */
+  requireMerchant?: RequestHandler;
+  retry?: RetryPolicy;
 }
+
+const rawQueryOf = (req: Request) => (req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+const stringQuery = (req: Request): Record<string, string> =>
+  Object.fromEntries(Object.entries(req.query).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : Array.isArray(v) ? [[k, v.map(String).join(',')]] : [])));
+
+/**
+ * Where a signed-out merchant who followed a Connect link (`GET /plugins/:id/connect?site=…`, e.g. from
+ * the WordPress settings page, another site) goes: the dashboard's sign-in, then its connect page
+ * (`/admin/connect/:id` with the same query), which continues with a click from our own origin, so
+ * the SameSite=Strict session cookie travels and the click is the merchant's own.
+ */
+export function dashboardSignInForConnect(req: Request): string {
+  const query = rawQueryOf(req);
+  const next = `/admin/connect/${encodeURIComponent(String(req.params.pluginId))}${query ? `?${query}` : ''}`;
+  return `/admin/sign-in?next=${encodeURIComponent(next)}`;
+}
+
+function sendAnswer(res: Response, answer: InstallAnswer): void {
+  if (answer.status === 302) {
+    res.redirect(302, answer.location);
+    return;
+  }
+  res.status(200).json(answer.body);
+}
+
+const compliance = new Set<string>(COMPLIANCE_EVENT_TYPES);
 
 function lowerHeaders(req: Request): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]));
+}
+
+/** This file's one error mapping: coded plugin and host errors as problems; anything else to the app's handler (a logged 500). */
+function answerProblem(res: Response, next: NextFunction, error: unknown): void {
+  const mapped = toHttpError(error, PLUGIN_HOST_ERROR_MAPPINGS);
+  if (mapped instanceof HttpProblem) sendProblem(res, mapped);
+  else next(error);
 }
 
 /**
@@ -32,17 +73,26 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
   const { host, repository, logger } = deps;
   const deliveries = deps.metrics.counter('webhook_deliveries_total', 'Webhook deliveries by plugin and outcome', ['plugin', 'outcome']);
 
-  async function process(pluginId: string, tenantId: string, request: WebhookRequest, identity: { deliveryId: string; topic: string; externalId: string }, ctx: ReturnType<typeof createPluginContext>) {
+  const retry = deps.retry ?? DEFAULT_RETRY;
+
+  /** Normalize + emit; a failure is retried later with back-off, then a dead letter. Never throws. */
+  async function process(pluginId: string, installation: InstallationRow, request: WebhookRequest, identity: { deliveryId: string; topic: string; externalId: string }, ctx: ReturnType<typeof createPluginContext>) {
     const hosted = host.get(pluginId)!;
+    const tenantId = installation.tenant_id;
     try {
       const events = await hosted.plugin.webhooks!.normalize(ctx, request, identity);
-      for (const event of events) await ctx.emit(event);
-      await repository.finishDelivery(tenantId, pluginId, identity.deliveryId, { ok: true });
+      // An uninstalled shop still sends privacy requests (Shopify's shop/redact comes 48 h later); nothing else runs for it.
+      const allowed = installation.status === 'active' || installation.status === 'reconnect_needed' ? events : events.filter((e) => compliance.has(e.type));
+      for (const event of allowed) await ctx.emit(event);
+      await repository.finishDelivery(tenantId, pluginId, identity.deliveryId, { ok: true }, retry);
       deliveries.inc({ plugin: pluginId, outcome: 'processed' });
     } catch (error) {
-      logger.error({ pluginId, tenantId, deliveryId: identity.deliveryId, err: error }, 'webhook processing failed');
-      deliveries.inc({ plugin: pluginId, outcome: 'failed' });
-      await repository.finishDelivery(tenantId, pluginId, identity.deliveryId, { ok: false, error: (error as Error)?.message ?? String(error) }).catch(() => {});
+      if (isPluginError(error, 'UPSTREAM_AUTH')) await repository.setInstallationError(tenantId, installation.id, error.message, 'reconnect_needed').catch(() => {});
+      const status = await repository
+        .finishDelivery(tenantId, pluginId, identity.deliveryId, { ok: false, error: (error as Error)?.message ?? String(error) }, retry)
+        .catch(() => 'failed' as const);
+      logger.error({ pluginId, tenantId, deliveryId: identity.deliveryId, err: error, status }, status === 'dead' ? 'webhook processing failed for good: dead letter' : 'webhook processing failed; will retry');
+      deliveries.inc({ plugin: pluginId, outcome: status === 'dead' ? 'dead' : 'failed' });
     }
   }
 
@@ -66,7 +116,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
       return new HttpProblem(401, 'webhook-signature-invalid', 'Invalid webhook signature', 'The signature does not match the body.', { code: 'WEBHOOK_SIGNATURE_INVALID' });
     };
     // An unknown account cannot be verified; it gets the same answer as a bad signature.
-    const installation = await repository.findActiveInstallation(pluginId, identity.externalId);
+    const installation = await repository.findInstallationForAccount(pluginId, identity.externalId);
     if (!installation) throw signatureInvalid();
     const ctx = createPluginContext(hosted, installation, deps);
     let verified = false;
@@ -92,33 +142,82 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
     deliveries.inc({ plugin: pluginId, outcome: 'accepted' });
     res.status(200).json({ status: 'accepted' });
     // After the answer: the platform's timeout never depends on our processing time.
-    setImmediate(() => void process(pluginId, installation.tenant_id, request, identity, ctx));
+    setImmediate(() => void process(pluginId, installation, request, identity, ctx));
   }
 
-  /** Processes deliveries a crash left unprocessed after their 200; returns how many it took. */
+  /**
+   * Processes deliveries a crash left unprocessed after their 200, and failed ones whose retry is
+   * due; returns how many it took.
+   */
   async function sweepStuckDeliveries(olderThanSeconds = 120): Promise<number> {
-    const stuck = await repository.claimStuckDeliveries(olderThanSeconds, 50);
-    for (const row of stuck) {
+    const due = await repository.claimDueDeliveries(olderThanSeconds, 50);
+    for (const row of due) {
       const hosted = host.get(row.plugin_id);
       const request: WebhookRequest = { rawBody: row.payload, headers: row.headers };
       const identity = hosted?.plugin.webhooks?.identify(request);
-      const installation = identity && (await repository.findActiveInstallation(row.plugin_id, identity.externalId));
+      const installation = identity && (await repository.findInstallationForAccount(row.plugin_id, identity.externalId));
       if (!hosted || !identity || !installation || installation.tenant_id !== row.tenant_id) {
-        await repository.finishDelivery(row.tenant_id, row.plugin_id, row.delivery_id, { ok: false, error: 'plugin or installation no longer available' });
+        await repository.finishDelivery(row.tenant_id, row.plugin_id, row.delivery_id, { ok: false, error: 'plugin or installation no longer available' }, { ...retry, maxAttempts: 1 });
         continue;
       }
-      await process(row.plugin_id, row.tenant_id, request, identity, createPluginContext(hosted, installation, deps));
+      let ctx: ReturnType<typeof createPluginContext>;
+      try {
+        ctx = createPluginContext(hosted, installation, deps);
+      } catch (error) {
+        await repository.finishDelivery(row.tenant_id, row.plugin_id, row.delivery_id, { ok: false, error: (error as Error).message }, retry);
+        continue;
+      }
+      await process(row.plugin_id, installation, request, identity, ctx);
     }
-    return stuck.length;
+    return due.length;
   }
+
+  const installRoutes = (app: Express) => {
+    const installations = deps.installations;
+    if (!installations) return;
+    const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
+      handler(req, res).catch((error: unknown) => answerProblem(res, next, error));
+    };
+    // Platform-started install: no login; the state is bound to "new tenant" (or the account's tenant).
+    app.get(
+      '/plugins/:pluginId/install',
+      wrap(async (req, res) => sendAnswer(res, await installations.begin(String(req.params.pluginId), { origin: 'platform', query: stringQuery(req), rawQuery: rawQueryOf(req) }))),
+    );
+    // A signed-in merchant connects an account of the platform to their store.
+    app.get(
+      '/plugins/:pluginId/connect',
+      ...(deps.requireMerchant ? [deps.requireMerchant] : []),
+      wrap(async (req, res) =>
+        sendAnswer(res, await installations.begin(String(req.params.pluginId), { origin: 'tenant', tenantId: authOf(req).tenantId, query: stringQuery(req), rawQuery: rawQueryOf(req) })),
+      ),
+    );
+    // The platform's answer: GET (OAuth redirect) or POST (WooCommerce posts the keys as JSON).
+    const callback = wrap(async (req, res) => {
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      let body: unknown;
+      if (req.method === 'POST' && rawBody.length > 0) {
+        const type = String(req.headers['content-type'] ?? '');
+        try {
+          body = type.includes('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(rawBody.toString('utf8'))) : JSON.parse(rawBody.toString('utf8'));
+        } catch {
+          throw problems.badRequest('The callback body is not valid JSON or form data.');
+        }
+      }
+      const request: InstallCallbackRequest = { method: req.method === 'POST' ? 'POST' : 'GET', query: stringQuery(req), body, rawBody, headers: lowerHeaders(req) };
+      sendAnswer(res, await installations.callback(String(req.params.pluginId), request));
+    });
+    app.get('/plugins/:pluginId/auth/callback', callback);
+    app.post('/plugins/:pluginId/auth/callback', express.raw({ type: () => true, limit: '64kb' }), callback);
+  };
 
   return {
     name: 'plugins',
     sweepStuckDeliveries,
     mountRaw(app: Express) {
       app.post('/webhooks/:pluginId', express.raw({ type: () => true, limit: deps.webhookBodyLimit ?? '2mb' }), (req, res, next) => {
-        receive(req, res).catch((error) => (error instanceof HttpProblem ? sendProblem(res, error) : next(error)));
+        receive(req, res).catch((error: unknown) => answerProblem(res, next, error));
       });
+      installRoutes(app);
     },
     mount(app: Express) {
       // A plugin's own routes (OAuth callbacks, app proxies) under /plugins/:id.
@@ -131,6 +230,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
                 method: req.method,
                 path: req.path,
                 query: Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, typeof v === 'string' ? v : undefined])),
+                rawQuery: req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '',
                 headers: lowerHeaders(req),
                 body: req.body,
               });
@@ -140,7 +240,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
               else if (typeof answer.body === 'string') res.send(answer.body);
               else res.json(answer.body);
             } catch (error) {
-              next(error);
+              answerProblem(res, next, error);
             }
           });
         }

@@ -5,13 +5,21 @@
  * - The server validates requests with these schemas and builds responses that satisfy them;
  *   the OpenAPI document is generated from them (`widgetRoutes` lists every route).
  * - The widget imports the inferred TYPES only (`import type`), so zod never reaches its bundle.
- * - Pure module: imports zod only.
+ * - Pure module: imports zod and the shared shapes (shapes.ts) only.
  *
  * Conventions (design.md §10): times are ISO 8601 with an offset; lists are `{ items, nextCursor }`;
  * errors are `application/problem+json`; auth is `Authorization: Bearer <visitorToken>` (the event
  * stream also accepts `?token=`); CORS only for the bot's allowed origins.
  */
 import { z } from 'zod';
+import { isIanaTimeZone } from './time-zone.ts';
+import { DateOrDateTimeSchema, IsoDateTimeSchema, MoneySchema, ProblemSchema, SlotSchema, SlotTakenProblemSchema } from './shapes.ts';
+import { freeText } from './text.ts';
+import { TIME_ZONE_DOC } from './documented.ts';
+
+// The shared shapes are defined once in shapes.ts; the widget contract re-exports them.
+export { DateOrDateTimeSchema, FieldErrorSchema, IsoDateSchema, IsoDateTimeSchema, MoneySchema, ProblemSchema, SlotSchema, SlotTakenProblemSchema } from './shapes.ts';
+export type { FieldError, Money, Problem, Slot, SlotTakenProblem } from './shapes.ts';
 
 /** Path prefix of every widget API route. */
 export const WIDGET_API_PREFIX = '/widget/v1';
@@ -20,12 +28,6 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
 // ---------------------------------------------------------------- primitives
 
-/** ISO 8601 date-time with an explicit offset or Z, e.g. "2026-12-01T10:00:00+01:00". */
-export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
-/** Calendar date "YYYY-MM-DD". */
-export const IsoDateSchema = z.iso.date();
-/** `from`/`to` query values: a date (read in the request's `timeZone`, else the tenant's) or a full ISO time. */
-export const DateOrDateTimeSchema = z.union([IsoDateSchema, IsoDateTimeSchema]);
 /** Our own entity ids (conversations, messages, services, bookings) are UUIDs. */
 export const IdSchema = z.uuid();
 
@@ -34,7 +36,8 @@ export const TimeZoneSchema = z
   .string()
   .min(1)
   .max(64)
-  .refine(isKnownTimeZone, { message: 'unknown IANA time zone' });
+  .refine(isIanaTimeZone, { message: 'unknown IANA time zone' })
+  .meta(TIME_ZONE_DOC);
 
 /** BCP 47 language tag, e.g. "de" or "en-GB". The widget itself speaks "en" and "de". */
 export const LocaleTagSchema = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'BCP 47 tag such as "de" or "en-GB"');
@@ -58,41 +61,9 @@ export const HexColorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'hex color s
 /** http(s) URL the shopper may open or the widget may load (images). */
 export const HttpUrlSchema = z.url({ protocol: /^https?$/ }).max(2048);
 
-/** Money as a decimal string plus ISO 4217 currency (same shape as the chat tools' MoneySchema). */
-export const MoneySchema = z.object({
-  amount: z.string().regex(/^-?\d+(\.\d+)?$/, 'decimal string such as "49.90"'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as "EUR"'),
-});
-
-/** A bookable time range. */
-export const SlotSchema = z.object({ start: IsoDateTimeSchema, end: IsoDateTimeSchema });
 
 // ---------------------------------------------------------------- errors
 
-/** One invalid field of a 422 validation problem; `path` is dotted ("customer.email"). */
-export const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });
-
-/**
- * RFC 9457 problem details, served as `application/problem+json` for every 4xx/5xx.
- * `type` is a URI reference such as "/problems/validation". Extra members are allowed.
- */
-export const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int().min(400).max(599),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    /** Present on 422 validation problems. */
-    errors: z.array(FieldErrorSchema).optional(),
-  })
-  .loose();
-
-/** 409 from `POST /bookings` when the slot is taken: the nearest free slots of the same service, soonest first. */
-export const SlotTakenProblemSchema = ProblemSchema.extend({
-  status: z.literal(409),
-  alternatives: z.array(SlotSchema).max(10),
-});
 
 // ---------------------------------------------------------------- identity, bot, session
 
@@ -148,6 +119,17 @@ export const CreateSessionRequestSchema = z.object({
   /** Shopper's IANA zone, for dates the assistant mentions. */
   timeZone: TimeZoneSchema.optional(),
   identity: WidgetIdentitySchema.optional(),
+  /**
+   * A logged-in customer token minted on the platform side (e.g. the Shopify app proxy's
+   * `/apps/concierge/session`): the plugin's `verifyCustomer` checks it; a bad one stays anonymous.
+   */
+  platform: z.object({ plugin: z.string().min(2).max(40), token: z.string().min(1).max(4096) }).optional(),
+  /**
+   * The token of a reply mail's link (`#concierge-resume=<token>` on the store's page): the session
+   * is for the conversation the mail was about (its visitor), reopened if the merchant had closed it.
+   * 422 `resume-link-invalid` / 410 `resume-link-expired` otherwise; start without it then.
+   */
+  resume: z.string().regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'resume link token').max(2048).optional(),
 });
 
 /** `POST /widget/v1/sessions` → 201. */
@@ -232,7 +214,7 @@ export const ListMessagesResponseSchema = z.object({
 
 /** `POST /widget/v1/conversations/:id/messages` body: the shopper's message. */
 export const PostMessageRequestSchema = z.object({
-  text: z.string().trim().min(1).max(4000),
+  text: freeText().trim().min(1).max(4000),
   /**
    * Widget-made id (≤ 64 chars); echoed in the `message.created` event and history. A repeated
    * clientMessageId in the same conversation is not stored twice (the first messageId is answered).
@@ -246,7 +228,7 @@ export const PostMessageResponseSchema = z.object({ messageId: IdSchema });
 /** `POST /widget/v1/conversations/:id/contact` body: the email form shown when the assistant or server is unavailable. */
 export const ContactRequestSchema = z.object({
   email: z.email().max(254),
-  text: z.string().trim().min(1).max(4000),
+  text: freeText().trim().min(1).max(4000),
 });
 
 /** `POST /widget/v1/conversations/:id/contact` → 202: the merchant is notified and replies by email. */
@@ -258,7 +240,7 @@ export const ContactResponseSchema = z.object({ id: IdSchema });
  */
 export const RateConversationRequestSchema = z.object({
   rating: z.enum(['up', 'down']),
-  comment: z.string().trim().max(1000).optional(),
+  comment: freeText().trim().max(1000).optional(),
 });
 
 // ---------------------------------------------------------------- event stream
@@ -397,11 +379,13 @@ export const CreateBookingRequestSchema = z.object({
   /** Exactly a slot `start` from availability (or a booking_proposal card). */
   start: IsoDateTimeSchema,
   customer: BookingCustomerSchema,
-  notes: z.string().trim().max(2000).optional(),
+  notes: freeText().trim().max(2000).optional(),
   /** Shopper's zone, so emails and the .ics show their local time. */
   timeZone: TimeZoneSchema.optional(),
   /** The conversation the booking came from, for the merchant's view and analytics. */
   conversationId: IdSchema.optional(),
+  /** The tag the widget formats dates with ("en-GB"): mails and the manage page write the booking's time with it. */
+  locale: LocaleTagSchema.optional(),
 });
 
 /** `POST /widget/v1/bookings` → 201. `manageUrl` is the signed cancel / reschedule link also sent by email. */
@@ -464,6 +448,13 @@ export const widgetRoutes = {
     body: ContactRequestSchema,
     responses: { 202: ContactResponseSchema, ...problemResponses },
   },
+  opened: {
+    method: 'post',
+    path: '/widget/v1/conversations/:id/opened',
+    params: ConversationParamsSchema,
+    /** 204, no body: counted as `widget.opened` (the summary's `widgetOpens`). */
+    responses: { ...problemResponses },
+  },
   rate: {
     method: 'post',
     path: '/widget/v1/conversations/:id/rating',
@@ -494,11 +485,6 @@ export const widgetRoutes = {
 
 // ---------------------------------------------------------------- inferred types (the widget imports these)
 
-export type Problem = z.infer<typeof ProblemSchema>;
-export type FieldError = z.infer<typeof FieldErrorSchema>;
-export type SlotTakenProblem = z.infer<typeof SlotTakenProblemSchema>;
-export type Money = z.infer<typeof MoneySchema>;
-export type Slot = z.infer<typeof SlotSchema>;
 export type WidgetIdentity = z.infer<typeof WidgetIdentitySchema>;
 export type WidgetTheme = z.infer<typeof WidgetThemeSchema>;
 export type WidgetBotSettings = z.infer<typeof WidgetBotSettingsSchema>;
@@ -539,12 +525,4 @@ export type CreateBookingResponse = z.infer<typeof CreateBookingResponseSchema>;
 
 // ---------------------------------------------------------------- helpers
 
-function isKnownTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 

@@ -30,5 +30,33 @@ export const de: AccountsStrings = {
         'Wenn Sie diese Einladung nicht erwartet haben, ignorieren Sie diese E-Mail.',
       ].join('\n'),
   },
+  signupExisting: {
+    subject: 'Ihr Concierge-Konto besteht bereits',
+    text: ({ signInLink, resetLink }) =>
+      [
+        'Hallo,',
+        '',
+        'jemand (hoffentlich Sie) wollte mit dieser E-Mail-Adresse einen Concierge-Shop anlegen.',
+        'Sie haben bereits ein Konto, daher wurde nichts angelegt.',
+        '',
+        `Anmelden: ${signInLink}`,
+        `Passwort vergessen? ${resetLink}`,
+        '',
+        'Wenn Sie das nicht waren, ignorieren Sie diese E-Mail: Ihr Konto bleibt unverändert.',
+      ].join('\n'),
+  },
+  loginUnlock: {
+    subject: 'Anmeldungen bei Ihrem Concierge-Konto werden verzögert',
+    text: ({ link, validMinutes }) =>
+      [
+        'Hallo,',
+        '',
+        'es gab viele fehlgeschlagene Anmeldeversuche bei Ihrem Concierge-Konto, daher müssen Anmeldungen von neuen Adressen warten.',
+        `Um sich ohne Wartezeit anzumelden, öffnen Sie diesen Link in dem Browser, den Sie verwenden möchten (${validMinutes} Minuten gültig, einmalig):`,
+        link,
+        '',
+        'Wenn die Versuche nicht von Ihnen stammen, ist Ihr Passwort sicher, solange Sie es nirgends sonst verwenden; ändern Sie es gegebenenfalls.',
+      ].join('\n'),
+  },
   roles: { owner: 'Inhaber', admin: 'Administrator', agent: 'Mitarbeiter' },
 };

@@ -10,5 +10,15 @@ export interface AccountsStrings {
     subject(input: { storeName: string }): string;
     text(input: { link: string; storeName: string; inviter: string; role: string; validDays: number }): string;
   };
+  /** Someone signed up with an address that has an account (the answer does not say so; this mail does). */
+  signupExisting: {
+    subject: string;
+    text(input: { signInLink: string; resetLink: string }): string;
+  };
+  /** Sign-ins to the account are slowed down by failures from unknown addresses (issue 14): a way back. */
+  loginUnlock: {
+    subject: string;
+    text(input: { link: string; validMinutes: number }): string;
+  };
   roles: Record<'owner' | 'admin' | 'agent', string>;
 }

@@ -23,4 +23,34 @@ export const de: ChatStrings = {
         ...(transcript ? ['', 'Letzte Nachrichten:', transcript] : []),
       ].join('\n'),
   },
+  handoffMail: {
+    subject: ({ storeName }) => `${storeName}: Ein Kunde wartet im Chat auf eine Person`,
+    text: ({ storeName, reason, conversationUrl, transcript }) =>
+      [
+        `Ein Kunde im Chat von ${storeName} möchte mit einer Person sprechen.`,
+        ...(reason ? ['', `Anliegen: ${reason}`] : []),
+        '',
+        `Hier antworten: ${conversationUrl}`,
+        ...(transcript ? ['', 'Letzte Nachrichten:', transcript] : []),
+        '',
+        'Sie erhalten diese E-Mail, weil Sie Benachrichtigungen bei Übergaben gewählt haben (Einstellungen → Benachrichtigungen).',
+      ].join('\n'),
+  },
+  replyMail: {
+    subject: ({ storeName }) => `${storeName} hat im Chat geantwortet`,
+    intro: ({ storeName, agentName, count }) =>
+      `${agentName ? `${agentName} von ${storeName}` : storeName} hat Ihnen im Chat ${count === 1 ? 'geantwortet' : `${count} Antworten geschrieben`}:`,
+    action: 'Unterhaltung fortsetzen',
+    linkNote: 'Der Link öffnet den Chat auf der Website des Shops und gilt 7 Tage.',
+    stopIntro: 'Keine E-Mails zu dieser Unterhaltung mehr?',
+    stopAction: 'E-Mails zu dieser Unterhaltung abbestellen',
+    footer: ({ storeName }) => `Sie erhalten diese E-Mail, weil Sie im Chat von ${storeName} Ihre E-Mail-Adresse hinterlassen haben.`,
+  },
+  stopPage: {
+    title: 'Chat-E-Mails',
+    question: ({ storeName }) => `Keine E-Mails mehr zu Ihrem Chat mit ${storeName}?`,
+    button: 'E-Mails abbestellen',
+    done: ({ storeName }) => `Erledigt: Sie erhalten keine E-Mails mehr zu diesem Chat mit ${storeName}.`,
+    invalid: 'Dieser Link ist ungültig.',
+  },
 };

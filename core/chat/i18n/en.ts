@@ -22,4 +22,34 @@ export const en: ChatStrings = {
         ...(transcript ? ['', 'Latest messages:', transcript] : []),
       ].join('\n'),
   },
+  handoffMail: {
+    subject: ({ storeName }) => `${storeName}: a shopper is waiting for a person in the chat`,
+    text: ({ storeName, reason, conversationUrl, transcript }) =>
+      [
+        `A shopper in the chat of ${storeName} asked to talk to a person.`,
+        ...(reason ? ['', `What they need: ${reason}`] : []),
+        '',
+        `Reply here: ${conversationUrl}`,
+        ...(transcript ? ['', 'Latest messages:', transcript] : []),
+        '',
+        'You get this mail because you chose to be told about handoffs (Settings → Notifications).',
+      ].join('\n'),
+  },
+  replyMail: {
+    subject: ({ storeName }) => `${storeName} replied to your chat`,
+    intro: ({ storeName, agentName, count }) =>
+      `${agentName ? `${agentName} from ${storeName}` : storeName} ${count === 1 ? 'sent you a reply' : `sent you ${count} replies`} in the chat:`,
+    action: 'Continue the conversation',
+    linkNote: "The link opens the chat on the store's website and works for 7 days.",
+    stopIntro: "Don't want emails about this conversation?",
+    stopAction: 'Stop emails for this conversation',
+    footer: ({ storeName }) => `You get this email because you left your email address in the chat of ${storeName}.`,
+  },
+  stopPage: {
+    title: 'Chat emails',
+    question: ({ storeName }) => `Stop emails about your chat with ${storeName}?`,
+    button: 'Stop emails',
+    done: ({ storeName }) => `Done: you will get no more emails about this chat with ${storeName}.`,
+    invalid: 'This link is not valid.',
+  },
 };

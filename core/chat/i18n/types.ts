@@ -15,4 +15,28 @@ export interface ChatStrings {
     subject(input: { storeName: string }): string;
     text(input: { storeName: string; email: string; message: string; conversationUrl: string; transcript: string }): string;
   };
+  /** To members who opted in (PUT /api/v1/me/notifications) when a shopper asks for a person. */
+  handoffMail: {
+    subject(input: { storeName: string }): string;
+    text(input: { storeName: string; reason: string; conversationUrl: string; transcript: string }): string;
+  };
+  /** To the shopper: the team replied while they were away (one mail for the replies of a few minutes). */
+  replyMail: {
+    subject(input: { storeName: string }): string;
+    intro(input: { storeName: string; agentName: string | null; count: number }): string;
+    /** The button / link text that reopens the chat on the store's page. */
+    action: string;
+    linkNote: string;
+    stopIntro: string;
+    stopAction: string;
+    footer(input: { storeName: string }): string;
+  };
+  /** The page behind the reply mail's "stop" link (a form: mail scanners that follow links must not stop anything). */
+  stopPage: {
+    title: string;
+    question(input: { storeName: string }): string;
+    button: string;
+    done(input: { storeName: string }): string;
+    invalid: string;
+  };
 }

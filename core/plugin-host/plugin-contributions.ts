@@ -1,8 +1,9 @@
 import type { PluginContext } from '@concierge/plugin-sdk';
-import type { HostedPlugin } from '../plugin-host/host.ts';
-import type { InstallationRow } from '../plugin-host/plugin-state.repository.ts';
-import type { RemoteOrderLookup } from '../orders/orders.service.ts';
-import { toolParameters, type ToolDefinition, type ToolProvider } from './tools.ts';
+import { toolParameters } from '../chat/index.ts';
+import type { ToolDefinition, ToolProvider } from '../chat/index.ts';
+import type { RemoteCustomerOrders, RemoteOrderLookup } from '../orders/index.ts';
+import type { HostedPlugin } from './host.ts';
+import type { InstallationRow } from './plugin-state.repository.ts';
 
 /**
  * What plugins contribute to the chat: tools (`plugin.tools`, offered as `<pluginId>__<name>`)
@@ -76,16 +77,31 @@ export function pluginToolProvider(installations: PluginInstallations): ToolProv
 }
 
 /** Asks each installed plugin with an `orders` capability; the first that knows the order answers. */
-export function pluginOrderLookup(installations: PluginInstallations, onError: (pluginId: string, error: unknown) => void): RemoteOrderLookup {
+export function pluginOrderLookup(installations: PluginInstallations, onError: (pluginId: string, error: unknown, installation: InstallationRow) => void): RemoteOrderLookup {
   return async (tenantId, input) => {
     for (const { hosted, capability, installation } of await installations.installed(tenantId, (p) => p.plugin.orders)) {
       try {
         const order = await capability.findByNumber(installations.context(hosted, installation), input);
         if (order) return { source: hosted.id, order };
       } catch (error) {
-        onError(hosted.id, error);
+        onError(hosted.id, error, installation);
       }
     }
     return undefined;
+  };
+}
+
+/** Asks each installed plugin that can list a verified customer's orders; one failing plugin does not stop the others. */
+export function pluginCustomerOrders(installations: PluginInstallations, onError: (pluginId: string, error: unknown, installation: InstallationRow) => void): RemoteCustomerOrders {
+  return async (tenantId, input) => {
+    const out: Awaited<ReturnType<RemoteCustomerOrders>> = [];
+    for (const { hosted, capability, installation } of await installations.installed(tenantId, (p) => p.plugin.orders?.findForCustomer ? p.plugin.orders : undefined)) {
+      try {
+        out.push({ source: hosted.id, orders: await capability.findForCustomer!(installations.context(hosted, installation), input) });
+      } catch (error) {
+        onError(hosted.id, error, installation);
+      }
+    }
+    return out;
   };
 }

@@ -1,34 +1,24 @@
-import type { OrdersService } from '../orders/orders.service.ts';
-import type { Card, ProductCard } from '../wire/widget.ts';
+import { decodeHTML } from 'entities';
+import { fromMinorUnits } from '@concierge/plugin-sdk';
+import type { ToolContext, ToolRegistry } from '../chat/index.ts';
+import type { ProductCard } from '../wire/widget.ts';
 import { HttpUrlSchema } from '../wire/widget.ts';
-import type { CatalogProductRow, CatalogSearch } from './catalog-search.ts';
-import { CORE_TOOLS } from './llm.port.ts';
-import type { Product, ProductVariant } from './tool-results.ts';
-import type { ToolContext, ToolRegistry } from './tools.ts';
+import type { CatalogProductRow, CatalogSearch } from './catalog.search.ts';
+import { getProductTool, searchFaqTool, searchProductsTool, type Product, type ProductVariant } from './catalog.tools.schema.ts';
 
-/** The chat engine's own tools: catalog and FAQ search, product details, order lookup, handoff. */
-
-export interface CoreToolDeps {
-  catalog: CatalogSearch;
-  orders: OrdersService;
-  /** Marks the conversation as waiting for a person (the chat service does it). */
-  requestHandoff(ctx: ToolContext, reason: string | undefined): Promise<'requested' | 'unavailable'>;
-}
+/** The catalog's chat tools: product and FAQ search, product details (contracts: catalog.tools.schema.ts). */
 
 const DESCRIPTION_CHARS = 400;
-const money = (cents: number, currency: string) => ({ amount: (Number(cents) / 100).toFixed(2), currency: currency.toUpperCase() });
+// Stored prices are minor units of the currency (JPY 0 decimals, KWD 3): never a fixed /100.
+const money = (minor: number, currency: string) => fromMinorUnits(Math.round(Number(minor)), currency);
 
 /** Plain text from stored descriptions (platforms send HTML), cut at a word. */
 export function plainText(html: string, max = DESCRIPTION_CHARS): string {
-  const text = html
+  const stripped = html
     .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
+    .replace(/<[^>]+>/g, ' ');
+  // Every named and numeric entity (Caf&eacute;, it&#8217;s), by the HTML spec's table (issue 14).
+  const text = decodeHTML(stripped)
     .replace(/\s+/g, ' ')
     .trim();
   return text.length <= max ? text : `${text.slice(0, max - 1).replace(/\s+\S*$/, '')}…`;
@@ -92,48 +82,48 @@ export function productCard(row: CatalogProductRow, ctx: Pick<ToolContext, 'stor
   };
 }
 
-export function registerCoreChatTools(registry: ToolRegistry, deps: CoreToolDeps): void {
-  registry.registerCore(CORE_TOOLS.searchProducts, async (ctx, args) => {
-    const rows = await deps.catalog.searchProducts(ctx.tenantId, args.query, args.limit ?? 5);
+const norm = (v: string) => v.trim().toLowerCase();
+
+/**
+ * Whether a product is offered (available) in a size and/or colour: a variant's options
+ * ({ size, color }) or its title ("L / navy"); a product without variants matches its tags or title.
+ */
+export function offeredIn(row: CatalogProductRow, size: string | undefined, color: string | undefined): boolean {
+  const variants = (Array.isArray(row.variants) ? row.variants : []) as { title?: unknown; available?: unknown; options?: Record<string, unknown> }[];
+  const fits = (values: string[], wanted: string | undefined) => wanted === undefined || values.includes(norm(wanted));
+  const wordsOf = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  if (variants.length === 0) {
+    const all = [...row.tags.map(norm), ...wordsOf(row.title)];
+    return fits(all, size) && fits(all, color);
+  }
+  return variants.some((v) => {
+    if (v.available === false) return false;
+    const options = Object.values(v.options ?? {}).filter((x): x is string => typeof x === 'string').map(norm);
+    const values = [...options, ...(typeof v.title === 'string' ? wordsOf(v.title) : [])];
+    return fits(values, size) && fits(values, color);
+  });
+}
+
+export function registerCatalogTools(registry: Pick<ToolRegistry, 'registerContract'>, search: CatalogSearch): void {
+  registry.registerContract(searchProductsTool, async (ctx, args) => {
+    const limit = args.limit ?? 5;
+    const filtered = args.size !== undefined || args.color !== undefined;
+    // With a size or colour, search wider and keep the products offered in it (issue #18: "rain shell in size L").
+    const found = await search.searchProducts(ctx.tenantId, args.query, filtered ? 50 : limit);
+    const rows = filtered ? found.filter((r) => offeredIn(r, args.size, args.color)).slice(0, limit) : found;
     const cards = rows.map((r) => productCard(r, ctx)).filter((c): c is ProductCard => c !== undefined);
     return { result: { items: rows.map((r) => toToolProduct(r, ctx, false)) }, cards };
   });
 
-  registry.registerCore(CORE_TOOLS.getProduct, async (ctx, args) => {
-    const row = await deps.catalog.getProduct(ctx.tenantId, args.id);
-    if (!row) return { result: { status: 'not_found' } };
+  registry.registerContract(getProductTool, async (ctx, args) => {
+    const row = await search.getProduct(ctx.tenantId, args.id);
+    if (!row) return { result: { status: 'not_found' as const } };
     const card = productCard(row, ctx);
-    return { result: { status: 'found', product: toToolProduct(row, ctx, true) }, cards: card ? [card] : [] };
+    return { result: { status: 'found' as const, product: toToolProduct(row, ctx, true) }, cards: card ? [card] : [] };
   });
 
-  registry.registerCore(CORE_TOOLS.searchFaq, async (ctx, args) => {
-    const rows = await deps.catalog.searchFaq(ctx.tenantId, args.query, args.limit ?? 3);
+  registry.registerContract(searchFaqTool, async (ctx, args) => {
+    const rows = await search.searchFaq(ctx.tenantId, args.query, args.limit ?? 3);
     return { result: { items: rows.map((r) => ({ id: r.id, question: r.question, answer: plainText(r.answer, 1500) })) } };
   });
-
-  registry.registerCore(CORE_TOOLS.lookupOrder, async (ctx, args) => {
-    const result = await deps.orders.lookup(ctx.tenantId, {
-      orderNumber: args.orderNumber,
-      email: args.email,
-      verified: ctx.visitor.verified,
-      timeZone: ctx.timeZone,
-    });
-    return { result };
-  });
-
-  registry.registerCore(CORE_TOOLS.handoff, async (ctx, args) => ({ result: { status: await deps.requestHandoff(ctx, args.reason) } }));
-}
-
-/** Cards of a turn, in the order the tools produced them, without repeats, at most `max`. */
-export function mergeCards(cards: Card[], max = 6): Card[] {
-  const seen = new Set<string>();
-  const out: Card[] = [];
-  for (const card of cards) {
-    const key = card.type === 'product' ? `p:${card.productId}` : `b:${card.serviceId}:${card.start}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(card);
-    if (out.length >= max) break;
-  }
-  return out;
 }

@@ -29,6 +29,10 @@ export const en = {
   merchant: {
     subject: (p: { service: string; date: string; customer: string }) => `New booking: ${p.service}, ${p.date} (${p.customer})`,
     intro: (p: { service: string }) => `A customer booked ${p.service}.`,
+    cancelledSubject: (p: { service: string; date: string; customer: string }) => `Booking cancelled by the customer: ${p.service}, ${p.date} (${p.customer})`,
+    cancelledIntro: (p: { service: string; customer: string }) => `${p.customer} cancelled their booking for ${p.service} through their booking link.`,
+    rescheduledSubject: (p: { service: string; date: string; customer: string }) => `Booking moved by the customer: ${p.service}, now ${p.date} (${p.customer})`,
+    rescheduledIntro: (p: { service: string; customer: string }) => `${p.customer} moved their booking for ${p.service} through their booking link.`,
     openAction: 'Open in dashboard',
   },
   cancellation: {

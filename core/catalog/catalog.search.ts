@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import type { ProductRow } from './catalog.repository.ts';
 
 /**
  * Full-text search over the tenant's products and FAQ (PostgreSQL tsvector columns of migration
@@ -9,17 +10,8 @@ import type { Database } from '../db/database.ts';
  * nothing, any word may (a shopper's sentence rarely matches as a whole).
  */
 
-export interface CatalogProductRow {
-  id: string;
-  title: string;
-  description: string;
-  price_cents: number;
-  currency: string;
-  url: string | null;
-  image_url: string | null;
-  tags: string[];
-  variants: unknown[];
-}
+/** What the search reads of a product row. */
+export type CatalogProductRow = Pick<ProductRow, 'id' | 'title' | 'description' | 'price_cents' | 'currency' | 'url' | 'image_url' | 'tags' | 'variants'>;
 
 export interface FaqRow {
   id: string;

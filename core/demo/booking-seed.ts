@@ -1,5 +1,5 @@
-import { DEMO_SERVICES, DEMO_STAFF } from '../demo/catalog.ts';
-import type { BookingService } from './booking.service.ts';
+import type { BookingService } from '../booking/index.ts';
+import { DEMO_SERVICES, DEMO_STAFF } from './catalog.ts';
 
 /**
  * Adds the Demo Store's services and staff (core/demo/catalog.ts) to a freshly seeded demo tenant,

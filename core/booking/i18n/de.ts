@@ -29,6 +29,10 @@ export const de: BookingMailStrings = {
   merchant: {
     subject: (p) => `Neuer Termin: ${p.service}, ${p.date} (${p.customer})`,
     intro: (p) => `Ein Kunde hat ${p.service} gebucht.`,
+    cancelledSubject: (p) => `Termin vom Kunden abgesagt: ${p.service}, ${p.date} (${p.customer})`,
+    cancelledIntro: (p) => `${p.customer} hat den Termin für ${p.service} über den Buchungslink abgesagt.`,
+    rescheduledSubject: (p) => `Termin vom Kunden verschoben: ${p.service}, jetzt ${p.date} (${p.customer})`,
+    rescheduledIntro: (p) => `${p.customer} hat den Termin für ${p.service} über den Buchungslink verschoben.`,
     openAction: 'Im Dashboard öffnen',
   },
   cancellation: {

@@ -1,9 +1,9 @@
-import type { BotRow, TenancyRepository, TenantRow } from '../tenancy/tenancy.repository.ts';
+import type { BotRow, TenancyRepository, TenantRow } from '../tenancy/index.ts';
 
 /**
  * Bots and their tenants as the widget API needs them on every request (origins for CORS, name,
- * persona, zones), cached briefly per instance: a merchant's change to allowed origins or persona
- * reaches every instance within `ttlMs`.
+ * persona, zones), cached per instance. A change to a bot row is announced by a trigger on NOTIFY
+ * `concierge_bots` and dropped at once on every instance (chat event hub); `ttlMs` is the backstop.
  */
 export interface BotEntry {
   bot: BotRow;
@@ -32,6 +32,14 @@ export class BotDirectory {
       const bot = await this.tenancy.getBot(tenantId, botId);
       return bot ? this.withTenant(bot) : undefined;
     });
+  }
+
+  /** Forget one bot (its NOTIFY payload `tenant:id:publicKey`), or everything for '*'. */
+  forget(payload: string): void {
+    if (payload === '*') return this.clear();
+    const [tenantId, botId, publicKey] = payload.split(':');
+    if (tenantId && botId) this.byId.delete(`${tenantId}:${botId}`);
+    if (publicKey) this.byKey.delete(publicKey);
   }
 
   /** Forget what is cached (tests, or a bot changed on this instance). */

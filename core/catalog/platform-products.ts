@@ -1,0 +1,90 @@
+import { moneyFromDecimal, toMinorUnits, type CatalogProduct } from '@concierge/plugin-sdk';
+import type { Database, ReadQuery } from '../db/database.ts';
+
+/**
+ * Products that come from a platform plugin (catalog sync and product webhooks, issue #10), written
+ * into the same `products` table the chat's product tools search: source = plugin id, the platform's
+ * external id, the installation they came from, and the platform's time of the change, so an older
+ * webhook delivery never overwrites a newer row.
+ */
+
+/**
+ * A platform's price in the currency's minor units (JPY 0 decimals, EUR 2, KWD 3 — money.ts). Lenient
+ * where the merchant API is strict: a platform's extra decimals are rounded, never a failed sync page.
+ */
+export function platformMinorUnits(amount: string, currency: string): number {
+  const money = moneyFromDecimal(amount, currency) ?? { amount: '0', currency };
+  return toMinorUnits(money.amount, money.currency);
+}
+
+export class PlatformProducts {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Upserts by (tenant, handle); with `occurredAt` a row the platform changed later is kept as it is.
+   * Returns how many rows were written.
+   */
+  upsert(tenantId: string, input: { source: string; installationId: string; products: CatalogProduct[]; occurredAt?: string }): Promise<number> {
+    if (input.products.length === 0) return Promise.resolve(0);
+    // One statement: one round trip as its own implicit transaction (issue 13: a webhook per product).
+    return this.db.tenantBatch(tenantId, (trx) => {
+      const rows = input.products.map((p) => ({
+        tenant_id: tenantId,
+        source: input.source,
+        external_id: p.externalId,
+        installation_id: input.installationId,
+        handle: p.handle,
+        title: p.title,
+        description: p.description,
+        price_cents: platformMinorUnits(p.price.amount, p.price.currency),
+        currency: p.price.currency,
+        url: p.url ?? null,
+        image_url: p.imageUrl ?? null,
+        tags: p.tags ?? [],
+        variants: JSON.stringify(p.variants ?? []),
+        source_updated_at: input.occurredAt ?? null,
+        updated_at: trx.fn.now(),
+      }));
+      const query = trx('products')
+        .insert(rows)
+        .onConflict(['tenant_id', 'handle'])
+        .merge(['source', 'external_id', 'installation_id', 'title', 'description', 'price_cents', 'currency', 'url', 'image_url', 'tags', 'variants', 'source_updated_at', 'updated_at']);
+      if (input.occurredAt) {
+        query.where((q) => q.whereNull('products.source_updated_at').orWhere('products.source_updated_at', '<=', input.occurredAt!));
+      }
+      return { written: query.returning('id') as unknown as ReadQuery<{ id: string }[]> };
+      // The commit does not wait for the disk: whoever delivered these products writes a durable
+      // record of being done later (a sync's finish, a webhook delivery marked processed, itself
+      // reprocessed until then), and WAL reaches the disk in order, so that record's flush carries
+      // this row with it; a crash before it redoes the work.
+    }, { durable: false }).then(({ written }) => written.length);
+  }
+
+  /** Deletes unless the stored row is newer than the delivery. */
+  delete(tenantId: string, input: { source: string; externalId: string; occurredAt?: string }): Promise<number> {
+    return this.db.tenant(tenantId, (trx) => {
+      const query = trx('products').where({ source: input.source, external_id: input.externalId });
+      if (input.occurredAt) query.where((q) => q.whereNull('source_updated_at').orWhere('source_updated_at', '<=', input.occurredAt!));
+      return query.delete();
+    });
+  }
+
+  /** After a full sync: rows of the installation the platform no longer has (not written since the sync started). */
+  deleteStale(tenantId: string, installationId: string): Promise<number> {
+    return this.db.tenant(tenantId, (trx) =>
+      trx('products')
+        .where({ installation_id: installationId })
+        .whereRaw('updated_at < (SELECT sync_started_at FROM plugin_installations WHERE tenant_id = products.tenant_id AND id = ?)', [installationId])
+        .delete(),
+    );
+  }
+
+  /** Everything that came from one installation (shop redaction). */
+  deleteInstallation(tenantId: string, installationId: string): Promise<number> {
+    return this.db.tenant(tenantId, (trx) => trx('products').where({ installation_id: installationId }).delete());
+  }
+
+  count(tenantId: string, installationId: string): Promise<number> {
+    return this.db.tenant(tenantId, async (trx) => Number((await trx('products').where({ installation_id: installationId }).count<{ count: number }[]>('* as count'))[0]?.count ?? 0));
+  }
+}

@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+
+/**
+ * Whether a shopper is connected to a conversation, across instances (issue #18: no reply mail to
+ * a shopper who saw the reply live). Each instance counts its open widget streams per conversation
+ * and writes the marks: at open and while open (every `refreshMs`, in one update per tenant)
+ * `online until now + 2 × refreshMs` and `seen now`; when its last stream closes, `online until now`.
+ * A crashed instance's marks lapse within 2 × refreshMs. One timer for all streams.
+ */
+
+export interface PresenceStore {
+  markSeen(tenantId: string, conversationIds: string[], seenAt: Date, onlineUntil?: Date): Promise<void>;
+}
+
+export class VisitorPresence {
+  /** Open streams per conversation, and when this instance last marked the conversation seen for them. */
+  private readonly open = new Map<string, { tenantId: string; conversationId: string; count: number; markedAt: Date }>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly clock: () => Date,
+    private readonly logger: Logger,
+    readonly refreshMs = 30_000,
+  ) {}
+
+  /** A widget stream of the conversation opened; call the result when it closes. */
+  track(tenantId: string, conversationId: string): () => void {
+    const key = `${tenantId}:${conversationId}`;
+    const entry = this.open.get(key) ?? { tenantId, conversationId, count: 0, markedAt: this.clock() };
+    entry.count++;
+    this.open.set(key, entry);
+    entry.markedAt = this.write(tenantId, [conversationId], true);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      entry.count--;
+      if (entry.count > 0) return;
+      this.open.delete(key);
+      // Offline from now; seen only up to the last mark: a reply that raced the tab's closing (the
+      // server learns of a close late) is not taken as seen, so its mail still goes out.
+      const now = this.clock();
+      void this.store.markSeen(tenantId, [conversationId], entry.markedAt, now).catch((error: unknown) => this.logger.warn({ err: error, conversationId }, 'could not record that a shopper left'));
+    };
+  }
+
+  /** The shopper read the history (e.g. reopened the panel): what is there now counts as seen. */
+  seen(tenantId: string, conversationId: string): void {
+    void this.store.markSeen(tenantId, [conversationId], this.clock()).catch((error: unknown) => this.logger.warn({ err: error, conversationId }, 'could not record a history read'));
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.refresh(), this.refreshMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private refresh(): void {
+    const byTenant = new Map<string, string[]>();
+    const now = this.clock();
+    for (const entry of this.open.values()) entry.markedAt = now;
+    for (const { tenantId, conversationId } of this.open.values()) {
+      const list = byTenant.get(tenantId) ?? [];
+      list.push(conversationId);
+      byTenant.set(tenantId, list);
+    }
+    for (const [tenantId, ids] of byTenant) this.write(tenantId, ids, false);
+  }
+
+  private write(tenantId: string, conversationIds: string[], opening: boolean): Date {
+    const now = this.clock();
+    void this.store
+      .markSeen(tenantId, conversationIds, now, new Date(now.getTime() + 2 * this.refreshMs))
+      .catch((error: unknown) => this.logger.warn({ err: error, tenantId, opening }, 'could not record open widget streams'));
+    return now;
+  }
+}
