@@ -1,13 +1,7 @@
 import { z } from 'zod';
+import { moneySchema } from './money.ts';
 
-/** Normalized platform data: what every plugin maps its platform's shapes to. */
-
-export const moneySchema = z.object({
-  /** Decimal string in major units, e.g. "129.00": no float rounding across platforms. */
-  amount: z.string().regex(/^-?\d+(\.\d+)?$/),
-  currency: z.string().length(3),
-});
-export type Money = z.infer<typeof moneySchema>;
+/** Normalized platform data: what every plugin maps its platform's shapes to (prices as Money, see money.ts). */
 
 export const catalogProductSchema = z.object({
   externalId: z.string().min(1),
@@ -39,14 +33,42 @@ export const orderSummarySchema = z.object({
 });
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 
+/**
+ * When the platform says the change happened (ISO 8601, e.g. Shopify's `X-Shopify-Triggered-At`
+ * or the product's `updated_at`). The host ignores a product event older than what it stored.
+ */
+const occurredAt = z.string().datetime({ offset: true }).optional();
+
 /** Events a plugin emits to the core (from webhooks or syncs). */
 export const coreEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('product.upserted'), product: catalogProductSchema }),
-  z.object({ type: z.literal('product.deleted'), externalId: z.string().min(1) }),
+  z.object({ type: z.literal('product.upserted'), product: catalogProductSchema, occurredAt }),
+  z.object({ type: z.literal('product.deleted'), externalId: z.string().min(1), occurredAt }),
   z.object({ type: z.literal('order.upserted'), order: orderSummarySchema }),
+  /** The platform removed the app: the host calls `install.uninstall`, drops the secrets, status `uninstalled`. */
   z.object({ type: z.literal('app.uninstalled') }),
-  z.object({ type: z.literal('customer.redact'), customerId: z.string().optional(), email: z.string().optional() }),
-  z.object({ type: z.literal('customer.data_request'), customerId: z.string().optional(), email: z.string().optional() }),
+  /**
+   * Erase what we hold about one customer of this store: conversations, messages, bookings'
+   * personal fields, cached orders. Give every identifier the platform sent.
+   */
+  z.object({
+    type: z.literal('customer.redact'),
+    customerId: z.string().optional(),
+    email: z.string().optional(),
+    /** Platform order ids/numbers to erase from the order cache as well. */
+    orderIds: z.array(z.string()).optional(),
+  }),
+  /** Export what we hold about one customer; the merchant downloads it from the API. */
+  z.object({
+    type: z.literal('customer.data_request'),
+    customerId: z.string().optional(),
+    email: z.string().optional(),
+    orderIds: z.array(z.string()).optional(),
+    /** The platform's request id, kept with the export. */
+    requestId: z.string().optional(),
+  }),
+  /** Delete everything of this shop (installation). Accepted even after uninstall. */
   z.object({ type: z.literal('shop.redact') }),
 ]);
 export type CoreEvent = z.infer<typeof coreEventSchema>;
+/** Event types the host still accepts from an uninstalled installation. */
+export const COMPLIANCE_EVENT_TYPES = ['customer.redact', 'customer.data_request', 'shop.redact', 'app.uninstalled'] as const;

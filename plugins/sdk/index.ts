@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import type { PluginDefinition } from './types.ts';
 
+export * from './crypto.ts';
 export * from './errors.ts';
 export * from './events.ts';
+export * from './money.ts';
+export * from './normalize.ts';
 export * from './types.ts';
 
-/** The plugin SDK's own version; plugins state the core range they support in their manifest. */
-export const SDK_VERSION = '0.1.0';
+/** The plugin SDK's own version (from its package.json); plugins state the range they support in `coreRange`. */
+export { SDK_VERSION } from './version.ts';
 
 export const PLUGIN_ID = /^[a-z][a-z0-9-]{1,39}$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
