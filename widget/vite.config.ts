@@ -77,6 +77,11 @@ function loaderBuild(configuredOutDir: string, logLevel: InlineConfig['logLevel'
     configResolved(config) {
       outDir = resolve(config.root, config.build.outDir);
     },
+    buildStart() {
+      // `vite build --watch` (npm run dev) rebuilds with the same plugin instance: start each build afresh.
+      info.panel = '';
+      info.files = [];
+    },
     generateBundle(_options, bundle) {
       for (const file of Object.values(bundle)) {
         info.files.push(file.fileName);

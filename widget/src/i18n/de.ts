@@ -27,6 +27,10 @@ export const panel: PanelStrings = {
   offlineTitle: 'Der Chat ist gerade nicht erreichbar.',
   providerError: 'Entschuldigung, ich kann gerade nicht antworten.',
   contactIntro: 'Hinterlassen Sie Ihre E-Mail-Adresse und Ihre Frage, wir antworten per E-Mail.',
+  rateQuestion: 'War das hilfreich?',
+  rateThanks: 'Danke für Ihr Feedback!',
+  rateUp: 'Hilfreich',
+  rateDown: 'Nicht hilfreich',
   contactOffer: 'Lieber per E-Mail fragen',
   email: 'E-Mail',
   question: 'Ihre Frage',
@@ -39,6 +43,7 @@ export const panel: PanelStrings = {
   opensInNewTab: '(öffnet in neuem Tab)',
   bookAppointment: 'Termin buchen',
   reviewAndBook: 'Prüfen und buchen',
+  proposalBooked: 'Gebucht ✓',
   booking: {
     title: 'Termin buchen',
     back: 'Zurück',

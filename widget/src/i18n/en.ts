@@ -26,6 +26,10 @@ export const panel = {
   offlineTitle: 'The chat is not reachable right now.',
   providerError: 'Sorry, I can’t answer right now.',
   contactIntro: 'Leave your email and your question, and we will answer by email.',
+  rateQuestion: 'Was this helpful?',
+  rateThanks: 'Thanks for your feedback!',
+  rateUp: 'Helpful',
+  rateDown: 'Not helpful',
   contactOffer: 'Ask by email instead',
   email: 'Email',
   question: 'Your question',
@@ -38,6 +42,8 @@ export const panel = {
   opensInNewTab: '(opens in a new tab)',
   bookAppointment: 'Book an appointment',
   reviewAndBook: 'Review and book',
+  /** A proposal card that was used to book. */
+  proposalBooked: 'Booked ✓',
   booking: {
     title: 'Book an appointment',
     back: 'Back',

@@ -47,6 +47,19 @@ export function boot(win: Window, importPanel: (url: string) => Promise<PanelMod
   const themeKey = storageKey(botKey, 'theme');
 
   const listeners = new Map<string, Set<Listener>>();
+  // A reply mail's link back (`#concierge-resume=<token>`): taken off the address bar at once (it is a
+  // capability; no bookmark or shared URL should carry it) and handed to the panel's first session.
+  let resume: string | null = null;
+  const resumeMatch = /(^#|&)concierge-resume=([A-Za-z0-9._-]{1,2048})(?=&|$)/.exec(win.location.hash);
+  if (resumeMatch) {
+    resume = resumeMatch[2]!;
+    const rest = win.location.hash.slice(1).split('&').filter((part) => !part.startsWith('concierge-resume=')).join('&');
+    try {
+      win.history.replaceState(win.history.state, '', `${win.location.pathname}${win.location.search}${rest ? `#${rest}` : ''}`);
+    } catch {
+      /* a sandboxed page may refuse; the token then stays visible, and still works once */
+    }
+  }
   let locale: string | null = null;
   let identity: WidgetIdentity | null = null;
   let api: PanelApi | null = null;
@@ -154,6 +167,11 @@ export function boot(win: Window, importPanel: (url: string) => Promise<PanelMod
       get identity() {
         return identity;
       },
+      takeResume() {
+        const token = resume;
+        resume = null;
+        return token;
+      },
       setUnread(count) {
         if (count === unread) return;
         unread = count;
@@ -243,7 +261,9 @@ export function boot(win: Window, importPanel: (url: string) => Promise<PanelMod
   void whenDomReady().then(() => {
     ready = true;
     emit('ready');
+    // Arrived from a reply mail: open the conversation it was about.
+    if (resume) openPanel(true);
     // The panel was open on the previous page of this tab: bring it back, without taking focus.
-    if (storageGet('session', openKey) === '1' && !wantOpen) openPanel(false);
+    else if (storageGet('session', openKey) === '1' && !wantOpen) openPanel(false);
   });
 }

@@ -45,6 +45,9 @@ export interface WidgetApi {
   listMessages(conversationId: string, cursor?: string): Promise<ListMessagesResponse>;
   postMessage(conversationId: string, body: PostMessageRequest): Promise<PostMessageResponse>;
   contact(conversationId: string, body: ContactRequest): Promise<ContactResponse>;
+  /** The shopper opened the panel (analytics `widget.opened`). */
+  opened(conversationId: string): Promise<void>;
+  rate(conversationId: string, rating: 'up' | 'down'): Promise<void>;
   listServices(): Promise<ListServicesResponse>;
   availability(query: AvailabilityQuery): Promise<AvailabilityResponse>;
   createBooking(body: CreateBookingRequest, idempotencyKey: string): Promise<CreateBookingResponse>;
@@ -110,6 +113,8 @@ export function createApi(apiBase: string): WidgetApi {
     listMessages: (id, cursor) => call('GET', `${conv(id)}/messages`, { query: { cursor } }),
     postMessage: (id, body) => call('POST', `${conv(id)}/messages`, { body }),
     contact: (id, body) => call('POST', `${conv(id)}/contact`, { body }),
+    opened: (id) => call('POST', `${conv(id)}/opened`),
+    rate: (id, rating) => call('POST', `${conv(id)}/rating`, { body: { rating } }),
     listServices: () => call('GET', '/services'),
     availability: (query) => call('GET', '/availability', { query: { ...query } }),
     createBooking: (body, key) => call('POST', '/bookings', { body, headers: { 'Idempotency-Key': key } }),

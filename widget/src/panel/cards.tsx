@@ -2,7 +2,8 @@
 import { Show, type JSX } from 'solid-js';
 import type { BookingProposalCard, Card, ProductCard } from '../../../core/wire/widget.ts';
 import { formatDateTime } from './booking/dates.ts';
-import { formatMoney, safeLink } from './booking/Booking.tsx';
+import { formatMoney } from '../../../core/wire/money.ts';
+import { safeLink } from './booking/Booking.tsx';
 import type { PanelCtx } from './context.ts';
 
 export function CardView(props: { ctx: PanelCtx; card: Card }): JSX.Element {
@@ -42,9 +43,18 @@ function Proposal(props: { ctx: PanelCtx; card: BookingProposalCard }): JSX.Elem
       <div>
         <h4 class="cc-card-title">{props.card.serviceName}</h4>
         <p>{formatDateTime(props.card.start, props.ctx.intl(), props.ctx.timeZone)}</p>
-        <button type="button" class="cc-btn" onClick={() => props.ctx.openProposal(props.card)}>
-          {props.ctx.t().reviewAndBook}
-        </button>
+        <Show
+          when={!props.ctx.proposalBooked(props.card)}
+          fallback={
+            <button type="button" class="cc-btn cc-booked" disabled>
+              {props.ctx.t().proposalBooked}
+            </button>
+          }
+        >
+          <button type="button" class="cc-btn" onClick={() => props.ctx.openProposal(props.card)}>
+            {props.ctx.t().reviewAndBook}
+          </button>
+        </Show>
       </div>
     </article>
   );

@@ -25,6 +25,7 @@ import {
   type ChatMessage,
   type ConversationState,
 } from './conversation.ts';
+import { explainRefusal } from './refusal.ts';
 import { openStream, type ConversationStream } from './stream.ts';
 
 /** idle: not started; starting: first session/history; ready: streaming; offline: server unreachable. */
@@ -40,6 +41,10 @@ export interface Chat {
   conversationId(): string | null;
   /** Starts (or resumes) the conversation; safe to call repeatedly. */
   start(): void;
+  /** Counts an opening of the panel once the session exists (best effort). */
+  markOpened(): void;
+  /** Thumbs up/down for the conversation (CSAT); the latest counts. */
+  rate(rating: 'up' | 'down'): Promise<void>;
   send(text: string): void;
   retry(message: ChatMessage): void;
   loadOlder(): Promise<void>;
@@ -53,7 +58,7 @@ export interface ChatOptions {
   host: PanelHost;
   /** A finished assistant/agent message (for unread counts, announcements and page events). */
   onArrived(message: ChatMessage): void;
-  /** Shopper's language for the session's locale hint. */
+  /** Shopper's locale tag ("en-GB") for the session's locale hint. */
   locale(): string;
 }
 
@@ -77,9 +82,18 @@ export function createChat({ host, onArrived, locale }: ChatOptions): Chat {
   async function newSession(): Promise<CreateSessionResponse> {
     const visitorId = storageGet('local', visitorKey) ?? undefined;
     const minimal = { botKey: host.botKey, ...(visitorId ? { visitorId } : {}) };
+    const hints = { ...minimal, locale: locale(), timeZone: shopperTimeZone(), ...(identity ? { identity } : {}) };
+    const resume = host.takeResume();
     let next: CreateSessionResponse;
     try {
-      next = await api.createSession({ ...minimal, locale: locale(), timeZone: shopperTimeZone(), ...(identity ? { identity } : {}) });
+      try {
+        next = await api.createSession(resume ? { ...hints, resume } : hints);
+      } catch (error) {
+        // A reply mail's link that expired or is not for this assistant: the chat starts as usual.
+        if (!(resume && error instanceof ApiError && (error.status === 410 || error.status === 422))) throw error;
+        console.warn(`[Concierge] ${error.problem?.detail ?? 'the conversation link was refused'}`);
+        next = await api.createSession(hints);
+      }
     } catch (error) {
       // A malformed identify() call or a zone the server does not know must not cost the chat:
       // the hints are optional, so try once more without them.
@@ -139,8 +153,10 @@ export function createChat({ host, onArrived, locale }: ChatOptions): Chat {
     } catch (error) {
       starting = null;
       setPhase('offline');
+      const refusal = explainRefusal(error, { botKey: host.botKey, apiBase: host.apiBase, origin: location.origin });
+      if (refusal.level === 'error') console.error(refusal.message);
+      else console.warn(refusal.message);
       if (error instanceof ApiError && error.status < 500 && error.status !== 429) {
-        console.error('[Concierge] the server refused the session', error.problem ?? error.status);
         return; // wrong bot key or origin: retrying will not help
       }
       attempts++;
@@ -216,6 +232,15 @@ export function createChat({ host, onArrived, locale }: ChatOptions): Chat {
     replyError,
     conversationId: () => session?.conversationId ?? null,
     start,
+    markOpened() {
+      void (async () => {
+        if (!session && starting) await starting;
+        if (session) await api.opened(session.conversationId);
+      })().catch(() => undefined);
+    },
+    async rate(rating) {
+      if (session) await api.rate(session.conversationId, rating);
+    },
     send(text) {
       const clean = text.trim();
       if (!clean) return;

@@ -12,4 +12,6 @@ export interface PanelCtx {
   timeZone: string;
   chat: Chat;
   openProposal(card: BookingProposalCard): void;
+  /** Whether a proposal card was used to book (kept across reloads): it then shows "Booked ✓". */
+  proposalBooked(card: BookingProposalCard): boolean;
 }

@@ -4,7 +4,8 @@
  */
 import { createEffect, createMemo, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
 import { render } from 'solid-js/web';
-import type { WidgetIdentity } from '../../../core/wire/widget.ts';
+import { pickFormatLocale } from '../../../core/wire/datetime.ts';
+import type { BookingProposalCard, WidgetIdentity } from '../../../core/wire/widget.ts';
 import * as de from '../i18n/de.ts';
 import * as en from '../i18n/en.ts';
 import { pageLocaleCandidates, pickLocale } from '../i18n/locale.ts';
@@ -22,7 +23,25 @@ import css from './panel.css?inline';
 
 type View = 'chat' | 'booking' | 'contact';
 
-const primary = (tag: string | null | undefined) => tag?.toLowerCase().split(/[-_]/)[0];
+const proposalKey = (card: BookingProposalCard) => `${card.serviceId}@${Date.parse(card.start)}`;
+
+function readList(key: string): string[] {
+  try {
+    const v: unknown = JSON.parse(localStorage.getItem(key) ?? '[]');
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function writeList(key: string, list: string[]): void {
+  try {
+    localStorage.setItem(key, JSON.stringify(list));
+  } catch {
+    // Storage refused (private mode): the card is still shown booked until the page reloads.
+  }
+}
+
 
 export const mount: MountPanel = (host) => {
   adoptStyles(host.root, css);
@@ -33,6 +52,7 @@ export const mount: MountPanel = (host) => {
     const [localeTag, setLocaleTag] = createSignal<string | null>(host.locale);
     const [view, setView] = createSignal<View>('chat');
     const [announcement, setAnnouncement] = createSignal('');
+    const [rated, setRated] = createSignal<'up' | 'down' | null>(null);
     let unread = 0;
     let panelEl!: HTMLElement;
     let logEl: HTMLDivElement | undefined;
@@ -40,12 +60,13 @@ export const mount: MountPanel = (host) => {
     let stickToBottom = true;
 
     // The chat reads the language lazily (only when it starts a session), so it can come first.
-    const chat: Chat = createChat({ host, onArrived: (m) => arrived(m), locale: () => lang() });
+    // The session gets the full tag ("en-GB"), so the assistant writes times the way the picker shows them.
+    const chat: Chat = createChat({ host, onArrived: (m) => arrived(m), locale: () => intl() });
     const candidates = () => [localeTag(), ...pageLocaleCandidates(document, navigator), chat.bot()?.locale];
     const lang = createMemo(() => pickLocale(candidates()));
     const t = () => (lang() === 'de' ? de.panel : en.panel);
-    /** "de-AT" from the page beats plain "de" for dates and prices. */
-    const intl = createMemo(() => candidates().find((c) => c && primary(c) === lang() && /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(c)) ?? lang());
+    /** "de-AT" from the page beats plain "de" for dates and prices; a bare page "en" takes the browser's "en-GB" (24-hour times). */
+    const intl = createMemo(() => pickFormatLocale(candidates(), lang()));
 
     const botName = () => chat.bot()?.name ?? t().assistant;
     const agentName = () => chat.state().handoff.agentName ?? t().agent;
@@ -63,11 +84,25 @@ export const mount: MountPanel = (host) => {
       timeZone: shopperTimeZone(),
       chat,
       openProposal(card) {
+        proposalInFlow = card;
         flow.propose(card);
         setView('booking');
       },
+      proposalBooked: (card) => booked().includes(proposalKey(card)),
     };
-    const flow = createBookingFlow(ctx, (booking) => host.emit('booking', booking));
+    // Proposal cards used to book, per bot in this browser, so a resumed conversation shows them booked too.
+    const bookedStore = `cc-booked-proposals:${host.botKey}`;
+    const [booked, setBooked] = createSignal<string[]>(readList(bookedStore));
+    let proposalInFlow: BookingProposalCard | null = null;
+    const flow = createBookingFlow(ctx, (booking) => {
+      if (proposalInFlow && Date.parse(proposalInFlow.start) === Date.parse(booking.start)) {
+        const next = [...booked(), proposalKey(proposalInFlow)].slice(-50);
+        setBooked(next);
+        writeList(bookedStore, next);
+      }
+      proposalInFlow = null;
+      host.emit('booking', booking);
+    });
 
     const focusView = () =>
       queueMicrotask(() => {
@@ -87,6 +122,7 @@ export const mount: MountPanel = (host) => {
         unread = 0;
         host.setUnread(0);
         chat.start();
+        chat.markOpened();
         if (options?.focus !== false) focusView();
         scrollToEnd();
       },
@@ -236,6 +272,26 @@ export const mount: MountPanel = (host) => {
                 <div class="cc-msg cc-assistant">
                   <Dots />
                   <span class="cc-sr">{t().typing}</span>
+                </div>
+              </Show>
+              <Show when={!showTyping() && chat.state().messages.some((m) => m.role !== 'user' && m.status === 'complete')}>
+                <div class="cc-rate" role="group" aria-label={t().rateQuestion}>
+                  <Show when={rated()} fallback={<span>{t().rateQuestion}</span>}>
+                    <span role="status">{t().rateThanks}</span>
+                  </Show>
+                  <For each={['up', 'down'] as const}>
+                    {(r) => (
+                      <button
+                        type="button"
+                        class="cc-linkbtn"
+                        aria-pressed={rated() === r}
+                        aria-label={r === 'up' ? t().rateUp : t().rateDown}
+                        onClick={() => void chat.rate(r).then(() => setRated(r), () => undefined)}
+                      >
+                        {r === 'up' ? '👍' : '👎'}
+                      </button>
+                    )}
+                  </For>
                 </div>
               </Show>
               <Show when={chat.replyError() || chat.phase() === 'offline'}>

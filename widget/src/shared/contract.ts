@@ -22,6 +22,8 @@ export interface PanelHost {
   readonly locale: string | null;
   /** Set by `Concierge('identify', {...})` before the panel loaded. */
   readonly identity: WidgetIdentity | null;
+  /** The token of a reply mail's link (`#concierge-resume=...` on the page), once: the next session resumes that conversation. */
+  takeResume(): string | null;
   setUnread(count: number): void;
   /** Reflects the panel's visibility on the launcher, in sessionStorage and as open/close events. */
   setOpen(open: boolean): void;

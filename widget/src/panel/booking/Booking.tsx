@@ -2,6 +2,7 @@
  * The booking flow: the state machine (booking.machine.ts) driven by the widget API, and its view.
  * Times are fetched and shown in the shopper's zone; the POST carries an Idempotency-Key.
  */
+import { formatMoney } from '../../../../core/wire/money.ts';
 import { createEffect, createMemo, createSignal, For, Match, on, Show, Switch, type Accessor, type JSX } from 'solid-js';
 import type { BookingProposalCard, CreateBookingResponse, Slot } from '../../../../core/wire/widget.ts';
 import { ApiError, randomId } from '../api.ts';
@@ -17,7 +18,7 @@ import {
   type FieldProblem,
   type FormField,
 } from './booking.machine.ts';
-import { addDays, formatDateTime, formatDay, formatTime, groupByDay, zonedDate } from './dates.ts';
+import { addDays, formatAppointment, formatDateTime, formatDay, formatTime, groupByDay, zonedDate } from './dates.ts';
 
 /** Days fetched and shown per page of the day picker. */
 const RANGE_DAYS = 14;
@@ -50,7 +51,7 @@ export function createBookingFlow(ctx: PanelCtx, onBooked: (booking: CreateBooki
           () => dispatch({ type: 'loadFailed' }),
         );
     } else if (s.step === 'submitting') {
-      api.createBooking(toBookingRequest(s, { timeZone: ctx.timeZone, conversationId: ctx.chat.conversationId() }), s.key).then(
+      api.createBooking(toBookingRequest(s, { timeZone: ctx.timeZone, conversationId: ctx.chat.conversationId(), locale: ctx.intl() }), s.key).then(
         (booking) => {
           dispatch({ type: 'booked', booking });
           onBooked(booking);
@@ -372,7 +373,7 @@ export function BookingView(props: { ctx: PanelCtx; flow: BookingFlow; onExit: (
                 <p class="cc-summary">
                   <strong>{st().service.name}</strong>
                   <br />
-                  {when(st().booking)}
+                  {formatAppointment(st().booking.start, st().booking.end, intl(), tz)}
                 </p>
                 <p>{t().confirmedText}</p>
                 <div class="cc-row">
@@ -408,10 +409,3 @@ export function safeLink(href: string | null | undefined): string | null {
   }
 }
 
-export function formatMoney(price: { amount: string; currency: string }, locale: string): string {
-  try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency: price.currency }).format(Number(price.amount));
-  } catch {
-    return `${price.amount} ${price.currency}`;
-  }
-}

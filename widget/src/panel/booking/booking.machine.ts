@@ -180,7 +180,7 @@ export function bookingReducer(state: BookingState, action: BookingAction): Book
 /** The POST /bookings body for a submitting state. */
 export function toBookingRequest(
   state: Extract<BookingState, { step: 'submitting' }>,
-  extra: { timeZone: string; conversationId: string | null },
+  extra: { timeZone: string; conversationId: string | null; locale?: string },
 ): CreateBookingRequest {
   const f = state.form;
   return {
@@ -190,5 +190,6 @@ export function toBookingRequest(
     ...(f.notes.trim() ? { notes: f.notes.trim() } : {}),
     timeZone: extra.timeZone,
     ...(extra.conversationId ? { conversationId: extra.conversationId } : {}),
+    ...(extra.locale ? { locale: extra.locale } : {}),
   };
 }

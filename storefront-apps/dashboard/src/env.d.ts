@@ -1,0 +1,2 @@
+// Ambient declarations for the dashboard build (Vite CSS side-effect imports).
+declare module '*.css';
