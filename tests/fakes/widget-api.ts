@@ -129,6 +129,8 @@ export interface WidgetFake {
     contacts: { conversationId: string; email: string; text: string }[];
     /** Latest rating per conversation. */
     ratings: Map<string, { rating: 'up' | 'down'; comment?: string }>;
+    /** Panel openings per conversation (POST …/opened). */
+    opened: Map<string, number>;
     requests: LoggedRequest[];
     /** Slot starts (ms) made unavailable without a booking: simulates another shopper winning a race. */
     taken: Set<number>;
@@ -178,6 +180,7 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
     bookings: [],
     contacts: [],
     ratings: new Map(),
+    opened: new Map(),
     requests: [],
     taken: new Set(),
   };
@@ -449,7 +452,7 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
       );
     }
 
-    const conversationRoute = /^\/conversations\/([^/]+)\/(messages|events|contact|rating)$/.exec(route);
+    const conversationRoute = /^\/conversations\/([^/]+)\/(messages|events|contact|rating|opened)$/.exec(route);
     const session = auth(req, conversationRoute?.[2] === 'events' ? query.token : undefined);
     if (!session) return problem(res, 401, 'unauthorized', 'Unauthorized', { detail: 'Visitor token missing or expired.' }, { 'WWW-Authenticate': 'Bearer' });
 
@@ -506,6 +509,12 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
         if (!parsed.success) return invalid(res, parsed.error);
         state.contacts.push({ conversationId: conversation.id, ...parsed.data });
         return send(res, 202, ContactResponseSchema.parse({ id: randomUUID() }));
+      }
+      if (what === 'opened' && req.method === 'POST') {
+        state.opened.set(conversation.id, (state.opened.get(conversation.id) ?? 0) + 1);
+        res.writeHead(204);
+        res.end();
+        return;
       }
       if (what === 'rating' && req.method === 'POST') {
         const parsed = RateConversationRequestSchema.safeParse(body);

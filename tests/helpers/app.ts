@@ -11,6 +11,8 @@ export interface TestApp {
   url: string;
   database: TestDatabase;
   dataDir: string;
+  /** The port of the METRICS_LISTEN listener, when the test configured one. */
+  metricsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -33,12 +35,13 @@ export async function startTestApp(env: Record<string, string> = {}, options: Ap
   });
   // No first owner unless a test asks for it (`firstOwner: true`): it costs a bcrypt hash per app.
   const application = await createApplication(config, { logger: pino({ level: config.logLevel }), firstOwner: false, ...options });
-  const { port } = await application.listen();
+  const { port, metricsPort } = await application.listen();
   return {
     application,
     url: `http://127.0.0.1:${port}`,
     database,
     dataDir,
+    metricsPort,
     async stop() {
       await application.stop();
       if (!options.database) await database.drop();

@@ -138,6 +138,19 @@ describe('booking on the demo page', () => {
 
     await page.locator(w('button >> text=Back to chat')).click();
     await page.locator(w('#cc-input')).waitFor();
+
+    // The card that was used now says "Booked ✓" and cannot be used again (issue #18)…
+    const usedButton = page.locator(assistantBubbles).last().locator('.cc-card button');
+    await expect.poll(() => usedButton.textContent()).toBe('Booked ✓');
+    expect(await usedButton.isDisabled()).toBe(true);
+    // …also when the conversation is resumed after a reload.
+    await page.reload();
+    await page.locator(w('.cc-launcher')).waitFor();
+    if (!(await page.locator(w('#cc-input')).isVisible())) await page.locator(w('.cc-launcher')).click();
+    await page.locator(w('#cc-input')).waitFor();
+    const resumedButton = page.locator(assistantBubbles).last().locator('.cc-card button');
+    await expect.poll(() => resumedButton.textContent()).toBe('Booked ✓');
+    expect(await resumedButton.isDisabled()).toBe(true);
     expect(watch.errors).toEqual([]);
     await context.close();
   });
@@ -148,8 +161,8 @@ describe('booking on the demo page', () => {
     await page.goto(`${rig.url}/`);
     await page.locator(w('.cc-launcher')).waitFor();
 
-    // From the top of the page (past its own links) to the launcher, then into the panel.
-    await tabTo(page, '.cc-launcher');
+    // From the top of the page (past its own links: a product page link per card) to the launcher, then into the panel.
+    await tabTo(page, '.cc-launcher', 40);
     await page.keyboard.press('Enter');
     await page.locator(w('#cc-input')).waitFor();
     await expect.poll(() => focusedInWidget(page)).toBe('#cc-input');
@@ -178,7 +191,7 @@ describe('booking on the demo page', () => {
     expect(await focusedText(page)).toBe(`h3: Times on ${day.slice('button: '.length)}`);
     await page.keyboard.press('Tab');
     const time = (await focusedText(page))!.slice('button: '.length);
-    expect(time).toMatch(/^\d{1,2}:\d{2} [AP]M$/);
+    expect(time).toMatch(/^\d{2}:\d{2}$/); // an en-GB browser gets 24-hour times, not "10:00 AM" (issue #18)
     await page.keyboard.press('Enter');
 
     await page.locator(w('h3 >> text=Your details')).waitFor();
@@ -220,7 +233,7 @@ describe('booking on the demo page', () => {
     expect(mail.subject).toMatch(/^Booking confirmed: Alterations consultation/);
     expect(to(mail)).toContain('alex.keys@example.com');
     const start = event.startDate.toJSDate();
-    expect(squash(new Intl.DateTimeFormat('en', { timeZone: ZONE, timeStyle: 'short' }).format(start))).toBe(time);
+    expect(squash(new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, timeStyle: 'short' }).format(start))).toBe(time);
     const list = (await (await fetch(`${rig.url}/api/v1/bookings?status=confirmed`, { headers: rig.owner.headers })).json()) as { items: Booking[] };
     const booking = list.items.find((b) => b.customer.email === 'alex.keys@example.com')!;
     expect(booking).toMatchObject({ serviceName: 'Alterations consultation', customer: { name: 'Alex Keys', phone: '+49 30 1234567' }, notes: 'Hem two trousers' });

@@ -28,7 +28,8 @@ describe('chat', () => {
     // Half a second before the first token, like a model thinking: the typing indicator shows meanwhile.
     rig.fake.setReply(async () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      return { text: answer, chunkSize: 3, delayMs: 40 };
+      // Slow enough (about 2 s in all) that a loaded test process still sees it mid-stream.
+      return { text: answer, chunkSize: 3, delayMs: 120 };
     });
     const { context, page } = await newPage(rig);
     await openChat(page);
@@ -37,11 +38,11 @@ describe('chat', () => {
     await page.locator('concierge-widget .cc-dots').first().waitFor();
     const last = page.locator(assistantBubbles).last().locator('.cc-md');
     // Mid-stream the bubble holds part of the answer.
-    await expect.poll(async () => (await last.textContent())?.length ?? 0).toBeGreaterThan(3);
+    await expect.poll(async () => (await last.textContent())?.length ?? 0, { interval: 20 }).toBeGreaterThan(3);
     const partial = (await last.textContent()) ?? '';
     expect(partial.length).toBeLessThan('Our Trail 29 costs 1299 EUR and ships in 2 days.'.length);
 
-    await expect.poll(() => last.textContent()).toBe('Our Trail 29 costs 1299 EUR and ships in 2 days.');
+    await expect.poll(() => last.textContent(), { timeout: 15_000 }).toBe('Our Trail 29 costs 1299 EUR and ships in 2 days.');
     expect(await last.locator('strong').textContent()).toBe('Trail 29');
     await expect.poll(() => page.locator('concierge-widget #cc-panel .cc-dots').count()).toBe(0);
     const live = page.locator('concierge-widget [aria-live="polite"]');
@@ -113,13 +114,14 @@ describe('chat', () => {
 
   it('resumes a stream cut mid-answer with Last-Event-ID, without gaps or repeats', async () => {
     const answer = 'One two three four five six seven eight nine ten eleven twelve.';
-    rig.fake.setReply(() => ({ text: answer, chunkSize: 4, delayMs: 60 }));
+    // About 2.5 s in all, so the cut below lands mid-answer even in a loaded test process.
+    rig.fake.setReply(() => ({ text: answer, chunkSize: 4, delayMs: 150 }));
     const { context, page } = await newPage(rig);
     await openChat(page);
     const before = rig.fake.state.requests.length;
     await say(page, 'count for me');
     const last = page.locator(assistantBubbles).last().locator('.cc-md');
-    await expect.poll(async () => (await last.textContent())?.length ?? 0).toBeGreaterThan(0);
+    await expect.poll(async () => (await last.textContent())?.length ?? 0, { interval: 20 }).toBeGreaterThan(0);
     rig.fake.dropStreams();
     await expect.poll(() => last.textContent(), { timeout: 10_000 }).toBe(answer);
 

@@ -1,9 +1,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountsRepository } from '../../../core/accounts/accounts.repository.ts';
+import { accountErrorMapping } from '../../../core/accounts/accounts.routes.ts';
 import { AccountsService, LOGIN_ACCOUNT_POLICY } from '../../../core/accounts/accounts.service.ts';
 import { AccessTokens } from '../../../core/accounts/tokens.ts';
-import { HttpProblem } from '../../../core/http/problem.ts';
+import { HttpProblem, SHARED_ERROR_MAPPINGS, toHttpError } from '../../../core/http/problem.ts';
 import { RateLimitCounters } from '../../../core/security/rate-limit.ts';
 import { TenancyRepository } from '../../../core/tenancy/tenancy.repository.ts';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
@@ -68,7 +69,8 @@ describe('brute-force protection', () => {
     const attempt = (ip: string) =>
       service.login({ email: uniqueEmail('spray'), password: 'Spray-Attack-1' }, { ip }).then(
         () => 'signed-in',
-        (error: HttpProblem) => error.status,
+        // The service throws coded errors; the status is what the routes answer with them.
+        (error: unknown) => (toHttpError(error, [accountErrorMapping, ...SHARED_ERROR_MAPPINGS]) as HttpProblem).status,
       );
     expect(await attempt('203.0.113.9')).toBe(401);
     expect(await attempt('203.0.113.9')).toBe(401);

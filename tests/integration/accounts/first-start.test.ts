@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,7 +84,7 @@ describe('first start', () => {
     }
   });
 
-  it('npm start prints the generated password once to the terminal and never into the log', async () => {
+  it('npm start without a terminal writes the generated password to a file of its owner, never to the log', async () => {
     const database = await createTestDatabase({ migrated: false });
     cleanups.push(() => database.drop());
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'concierge-first-'));
@@ -97,15 +97,18 @@ describe('first start', () => {
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    for (let i = 0; i < 300 && !/Concierge is running at/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !/"msg":"Concierge is ready"/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
 
-    const password = /First start: created the store "My Store"[\s\S]*?password: (\S+)/.exec(stdout)?.[1];
-    expect(password, stdout).toBeDefined();
+    const file = path.join(dataDir, 'first-login.txt');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const password = /First start: created the store "My Store"[\s\S]*?password: (\S+)/.exec(await readFile(file, 'utf8'))?.[1];
+    expect(password).toBeDefined();
     expect(passwordProblems(password!)).toEqual([]);
-    const printed = stdout.split('\n').filter((line) => line.includes(password!));
-    expect(printed).toHaveLength(1);
-    expect(printed[0]!.trim().startsWith('{')).toBe(false); // the terminal line, not a JSON log line
+    expect(stdout).not.toContain(password!);
+    const lines = stdout.split('\n').filter((line) => line.trim() !== '');
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(lines.some((line) => JSON.parse(line).file === file)).toBe(true);
   });
 });

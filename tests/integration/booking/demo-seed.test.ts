@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoBooking } from '../../../core/demo/booking-seed.ts';
 import { DEMO_SERVICES, DEMO_STAFF } from '../../../core/demo/catalog.ts';
 import { startBookingApp, type BookingTestApp } from './helpers.ts';
 
@@ -24,6 +25,6 @@ describe('demo store booking seed', () => {
     expect(slots.length).toBeGreaterThan(0);
     expect(slots[0]!.start.toISOString()).toBe('2027-03-02T08:00:00.000Z'); // 09:00 in Berlin
     // A second seed does nothing.
-    expect(await app.application.booking.seedDemo(tenantId)).toEqual({ services: 0, resources: 0 });
+    expect(await seedDemoBooking(app.application.booking.service, tenantId)).toEqual({ services: 0, resources: 0 });
   });
 });

@@ -33,7 +33,8 @@ describe('booking manage pages', () => {
   afterAll(() => app.stop());
 
   it('shows the booking in the shopper\'s language with plain forms, no scripts, never cached', async () => {
-    const { url } = await book('2027-03-03T10:00:00+01:00', 1);
+    // The shopper's full tag is kept with the booking (issue #18): en-GB reads "3 March", 24-hour.
+    const { url } = await book('2027-03-03T10:00:00+01:00', 1, { 'accept-language': 'en-GB,en;q=0.8' });
     const res = await page(url);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
@@ -42,13 +43,16 @@ describe('booking manage pages', () => {
     expect(res.html).toContain('<html lang="en">');
     expect(res.html).toContain('Your booking at Atelier &quot;Nadel &amp; Faden&quot;');
     expect(res.html).toContain('Suit fitting');
-    expect(res.html).toMatch(/Wednesday, 3 March 2027/);
+    expect(res.html).toMatch(/Wednesday, 3 March 2027, 10:00\s*–\s*11:00/);
     expect(res.html).not.toMatch(/<script/i);
     expect(res.html).not.toMatch(/\son[a-z]+=/i);
     expect(res.html).toContain('method="post"');
 
+    // The switch names the OTHER language and links to it (issue #18: it said "English" and linked to German).
+    expect(res.html).toMatch(/<a href="[^"]*\?lang=de" hreflang="de" lang="de">Deutsch<\/a>/);
     const german = await page(`${url}?lang=de`);
     expect(german.html).toContain('<html lang="de">');
+    expect(german.html).toMatch(/<a href="[^"]*\?lang=en" hreflang="en" lang="en">English<\/a>/);
     expect(german.html).toContain('Ihr Termin bei');
     expect(german.html).toContain('Termin absagen');
   });

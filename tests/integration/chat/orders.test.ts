@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LookupOrderResultSchema } from '../../../core/chat/tool-results.ts';
+import { orderFromDemo } from '../../../core/demo/seed.ts';
+import { lookupOrderTool } from '../../../core/orders/orders.tools.schema.ts';
+
+const LookupOrderResultSchema = lookupOrderTool.result;
 import { DEMO_ORDERS } from '../../../core/demo/catalog.ts';
 import { OrdersRepository } from '../../../core/orders/orders.repository.ts';
 import { OrdersService, type PlatformOrder } from '../../../core/orders/orders.service.ts';
@@ -20,7 +23,7 @@ describe('orders', () => {
     const tenancy = new TenancyRepository(t.db);
     a = (await tenancy.createTenant({ name: 'A' })).id;
     b = (await tenancy.createTenant({ name: 'B' })).id;
-    await new OrdersService(repo).seedDemo(a, DEMO_ORDERS);
+    await new OrdersService(repo).importOrders(a, DEMO_ORDERS.map(orderFromDemo));
   });
   afterAll(() => t.drop());
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderFromDemo } from '../../../core/demo/seed.ts';
 import { instructionsBlock } from '../../../core/chat/context.ts';
 import { chatStrings } from '../../../core/chat/i18n/strings.ts';
 import { DEMO_ORDERS } from '../../../core/demo/catalog.ts';
@@ -54,7 +55,7 @@ describe('security: the offline model', () => {
     storeB = await createStore(app.application, {
       products: [{ handle: 'falcon-jacket', title: 'Secret Falcon Jacket', description: 'Only store B sells this falcon jacket.', priceCents: 99900 }],
     });
-    await app.application.orders.seedDemo(storeA.tenantId, DEMO_ORDERS);
+    await app.application.orders.importOrders(storeA.tenantId, DEMO_ORDERS.map(orderFromDemo));
     bProductId = (await app.application.db.tenant(storeB.tenantId, (trx) => trx('products').first('id'))).id;
   });
   afterAll(() => app.stop());
@@ -142,7 +143,7 @@ describe('security: a model that does what the attacker says', () => {
     storeB = await createStore(app.application, {
       products: [{ handle: 'falcon-jacket', title: 'Secret Falcon Jacket', description: 'Only store B sells it.', priceCents: 99900 }],
     });
-    await app.application.orders.seedDemo(storeA.tenantId, DEMO_ORDERS);
+    await app.application.orders.importOrders(storeA.tenantId, DEMO_ORDERS.map(orderFromDemo));
     bProductId = (await app.application.db.tenant(storeB.tenantId, (trx) => trx('products').first('id'))).id;
   });
   afterAll(async () => {

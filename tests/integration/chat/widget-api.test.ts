@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIdentity, newIdentitySecret, BOT_IDENTITY_PURPOSE } from '../../../core/tenancy/bot-identity.ts';
 import { deriveKey, SecretBox } from '../../../core/security/secret-box.ts';
-import { VisitorTokens } from '../../../core/chat/visitor-tokens.ts';
+import { VisitorTokens } from '../../../core/widget-access/visitor-tokens.ts';
 import { CreateSessionResponseSchema, ListMessagesResponseSchema, ProblemSchema } from '../../../core/wire/widget.ts';
 import { startTestApp, TEST_SECRET_KEY, type TestApp } from '../../helpers/app.ts';
 import { completed, createStore, expectWireEvents, SseClient, STORE_ORIGIN, WidgetClient, type TestStore } from './helpers.ts';
@@ -38,7 +38,7 @@ describe('widget API (offline model)', () => {
     expect(body.bot.name).toBe('Shop Assistant');
   });
 
-  it('refuses a session from an origin the bot does not allow: 403 and no CORS headers', async () => {
+  it('refuses a session from an origin the bot does not allow: 403 that page can read (reason, CORS), and no session', async () => {
     for (const origin of ['https://evil.example', 'http://shop.example', undefined]) {
       const res = await fetch(`${app.url}/widget/v1/sessions`, {
         method: 'POST',
@@ -47,18 +47,24 @@ describe('widget API (offline model)', () => {
       });
       expect(res.status).toBe(403);
       expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-      ProblemSchema.parse(await res.json());
-      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      const problem = ProblemSchema.parse(await res.json());
+      expect(problem.reason).toBe('origin-not-allowed');
+      expect(problem).not.toHaveProperty('visitorToken');
+      // The widget on that page reads the refusal (to say why in the console); it carries no data.
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin ?? null);
+      expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     }
   });
 
-  it('answers 404 for an unknown bot key', async () => {
+  it('answers 404 for an unknown bot key, readable by the asking page', async () => {
     const res = await fetch(`${app.url}/widget/v1/sessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: STORE_ORIGIN },
       body: JSON.stringify({ botKey: `pk_${'A'.repeat(38)}` }),
     });
     expect(res.status).toBe(404);
+    expect((await res.json()).reason).toBe('unknown-bot');
+    expect(res.headers.get('access-control-allow-origin')).toBe(STORE_ORIGIN);
   });
 
   it('answers preflights of a conversation route for the bot’s origins only', async () => {

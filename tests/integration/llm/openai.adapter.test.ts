@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAiLlm, parseRetryAfter, type OpenAiLlmOptions } from '../../../adapters/llm/openai.ts';
 import { LlmError, type LlmRequest, type LlmStreamEvent } from '../../../core/chat/llm.port.ts';
-import { coreToolSpecs } from '../../../core/chat/tool-results.ts';
+import { coreToolSpecs } from '../../../adapters/llm/core-tools.ts';
 import { fakeTurn, splitInto, startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai-server.ts';
 
 let fake: FakeOpenAI;

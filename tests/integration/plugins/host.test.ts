@@ -168,7 +168,7 @@ describe('webhooks through the host', () => {
     );
     expect(await app.application.maintenance.sweepStuckWebhooks(60)).toBe(1);
     const delivery = await app.database.db.tenant(tenantId, (trx) => trx('webhook_deliveries').where({ delivery_id: 'd-77' }).first());
-    expect(delivery).toMatchObject({ status: 'processed', attempts: 2 });
+    expect(delivery).toMatchObject({ status: 'processed', attempts: 1 });
     expect(await app.database.db.tenant(tenantId, (trx) => trx('products').where({ handle: 'wool-scarf' }).first('title'))).toEqual({ title: 'Wool Scarf' });
     expect(await app.application.maintenance.sweepStuckWebhooks(60)).toBe(0);
   });

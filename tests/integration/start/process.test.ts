@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { definePlugin } from '@concierge/plugin-sdk';
@@ -45,10 +45,10 @@ describe('the process', () => {
     cleanups.push(() => database.drop());
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'concierge-proc-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const run = startProcess({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir });
+    const run = startProcess({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
     let url: string | undefined;
     for (let i = 0; i < 300 && !url; i++) {
-      url = /Concierge is running at (http:\/\/\S+)/.exec(run.output().stdout)?.[1];
+      url = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"Concierge is ready"/.exec(run.output().stdout)?.[1];
       if (!url) await new Promise((r) => setTimeout(r, 100));
     }
     expect(url, run.output().stderr).toBeDefined();
@@ -57,7 +57,9 @@ describe('the process', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const page = await (await fetch(`${base}/`)).text();
     expect(page).toMatch(/<script async src="[^"]+\/widget\.js" data-bot="pk_[A-Za-z0-9_-]{38}"><\/script>/);
-    expect(run.output().stdout).toMatch(/password: \S{12,}/);
+    // Not a terminal: no banner, JSON lines only; the generated login went to a file.
+    for (const line of run.output().stdout.split('\n').filter((l) => l.trim() !== '')) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(await readFile(path.join(dataDir, 'first-login.txt'), 'utf8')).toMatch(/password: \S{12,}/);
     // The test connects as a superuser, which bypasses RLS: it sees what the demo seed wrote.
     const products = await database.db.knex.raw('SELECT count(*)::int AS n FROM products');
     expect(products.rows[0].n).toBe(20);

@@ -18,7 +18,7 @@ describe('permission matrix', () => {
     expect(documented).toEqual(coded);
   });
 
-  it('gives the owner everything, the admin all but team and deletion, the agent conversations and bookings', () => {
+  it('gives the owner everything, the admin all but team and deletion, the agent conversations, bookings and a read of the catalog', () => {
     const all = Object.keys(PERMISSIONS) as Permission[];
     expect(all.filter((p) => !can('owner', p))).toEqual([]);
     expect(all.filter((p) => !can('admin', p)).sort()).toEqual(['team:manage', 'tenant:delete']);
@@ -28,6 +28,7 @@ describe('permission matrix', () => {
       'bookings:read',
       'bookings:write',
       'bots:read',
+      'catalog:read',
       'conversations:read',
       'conversations:reply',
       'services:read',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spreadSlots } from '../../../core/booking/booking.tools.ts';
-import { fingerprintOf, mailLocale, priceToCents, shareKey } from '../../../core/booking/booking.service.ts';
+import { toMinorUnits } from '@concierge/plugin-sdk';
+import { fingerprintOf, mailLocale, priceOf, shareKey } from '../../../core/booking/booking.service.ts';
 import type { ServiceRow } from '../../../core/booking/booking.repository.ts';
 
 describe('booking helpers', () => {
@@ -10,12 +11,16 @@ describe('booking helpers', () => {
     expect(fingerprintOf({ serviceId: 's', start: 't', customer: { name: 'B', email: 'a@x' } })).not.toBe(a);
   });
 
-  it('reads prices as whole cents without floating point', () => {
-    expect(priceToCents({ amount: '49.90' })).toBe(4990);
-    expect(priceToCents({ amount: '0.07' })).toBe(7);
-    expect(priceToCents({ amount: '12' })).toBe(1200);
-    expect(priceToCents({ amount: '19.9' })).toBe(1990);
-    expect(priceToCents(null)).toBeNull();
+  it('reads prices as minor units of their currency without floating point', () => {
+    expect(toMinorUnits('49.90', 'EUR')).toBe(4990);
+    expect(toMinorUnits('0.07', 'EUR')).toBe(7);
+    expect(toMinorUnits('12', 'EUR')).toBe(1200);
+    expect(toMinorUnits('19.9', 'EUR')).toBe(1990);
+    expect(toMinorUnits('1200', 'JPY')).toBe(1200);
+    expect(toMinorUnits('1.5', 'KWD')).toBe(1500);
+    expect(priceOf({ price_cents: 1200, currency: 'JPY' })).toEqual({ amount: '1200', currency: 'JPY' });
+    expect(priceOf({ price_cents: '4990' as unknown as number, currency: 'EUR' })).toEqual({ amount: '49.90', currency: 'EUR' });
+    expect(priceOf({ price_cents: null, currency: null })).toBeUndefined();
   });
 
   it('gives the seats of one class session one share key, and every appointment its own', () => {

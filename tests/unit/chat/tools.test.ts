@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { getProductTool, searchProductsTool } from '../../../core/catalog/catalog.tools.schema.ts';
 import { ToolRegistry, type ToolContext } from '../../../core/chat/tools.ts';
 
 const ctx: ToolContext = {
@@ -17,7 +18,7 @@ describe('ToolRegistry', () => {
   it('validates the model’s arguments and tells it what was wrong instead of running the tool', async () => {
     const registry = new ToolRegistry();
     let ran = 0;
-    registry.registerCore('search_products', () => {
+    registry.registerContract(searchProductsTool, () => {
       ran++;
       return { result: { items: [] } };
     });
@@ -33,7 +34,7 @@ describe('ToolRegistry', () => {
 
   it('checks core tool results against the contract and drops invalid cards', async () => {
     const registry = new ToolRegistry();
-    registry.registerCore('get_product', () => ({ result: { status: 'found' } as never }));
+    registry.registerContract(getProductTool, () => ({ result: { status: 'found' } as never }));
     registry.register({
       spec: { name: 'shop__hello', description: 'd', parameters: {} },
       args: z.object({}),

@@ -1,21 +1,23 @@
 /**
  * The offline model in whole conversations: a small harness plays the chat engine (tool loop),
  * with tools that validate the model's arguments and return results checked against the
- * contract in core/chat/tool-results.ts. Catalog text is English (like the demo store), so a
+ * contracts in core/<module>/<module>.tools.schema.ts. Catalog text is English (like the demo store), so a
  * German question only finds products when the model searches with catalog words.
  */
 import { describe, expect, it } from 'vitest';
-import { createOfflineLlm, detectLanguage, extractQuery, parseSlotWish, planOfflineTurn } from '../../../adapters/llm/offline.ts';
-import { CORE_TOOLS, type CoreToolName, type LlmMessage, type LlmPort, type LlmRequest, type LlmStreamEvent, type LlmToolCall } from '../../../core/chat/llm.port.ts';
+import { createOfflineLlm, detectLanguage, extractQuery, parseSlotWish, planOfflineTurn } from '../../../adapters/llm/offline/index.ts';
+import type { LlmMessage, LlmPort, LlmRequest, LlmStreamEvent, LlmToolCall } from '../../../core/chat/llm.port.ts';
 import {
+  CORE_TOOLS,
   coreToolResultSchemas,
   coreToolSpecs,
   parseCoreToolArguments,
+  type CoreToolName,
   type CoreToolOutcome,
   type Product,
   type Service,
   type Slot,
-} from '../../../core/chat/tool-results.ts';
+} from '../../../adapters/llm/core-tools.ts';
 
 // ------------------------------------------------------------------ fixtures
 

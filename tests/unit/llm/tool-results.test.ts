@@ -4,17 +4,15 @@
  * the documented shapes and refuse near misses (float prices, times without offset).
  */
 import { describe, expect, it } from 'vitest';
-import { CORE_TOOLS } from '../../../core/chat/llm.port.ts';
-import {
-  coreToolResultSchemas,
-  coreToolSpecs,
-  FindSlotsResultSchema,
-  isCoreToolName,
-  LookupOrderResultSchema,
-  parseCoreToolArguments,
-  ProductSchema,
-  ProposeBookingResultSchema,
-} from '../../../core/chat/tool-results.ts';
+import { CORE_TOOLS, coreToolResultSchemas, coreToolSpecs, isCoreToolName, parseCoreToolArguments } from '../../../adapters/llm/core-tools.ts';
+import { findSlotsTool, proposeBookingTool } from '../../../core/booking/booking.tools.schema.ts';
+import { ProductSchema } from '../../../core/catalog/catalog.tools.schema.ts';
+import { lookupOrderTool } from '../../../core/orders/orders.tools.schema.ts';
+
+// Each module owns its tools' contracts; the result schemas under test, by the names they had.
+const FindSlotsResultSchema = findSlotsTool.result;
+const LookupOrderResultSchema = lookupOrderTool.result;
+const ProposeBookingResultSchema = proposeBookingTool.result;
 
 describe('coreToolSpecs', () => {
   it('describes every core tool with a JSON Schema object of its arguments', () => {

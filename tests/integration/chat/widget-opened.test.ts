@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../helpers/app.ts';
+import { createMerchant } from '../../helpers/merchant.ts';
+import { createStore, WidgetClient } from './helpers.ts';
+
+/** Issue #18: `widgetOpens` stayed 0 however often the widget was opened. */
+describe('widget opened', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.stop());
+
+  it('counts each opening in the analytics summary, only for the visitor’s own conversation', async () => {
+    const store = await createStore(app.application);
+    const owner = await createMerchant(app.application, { tenantId: store.tenantId });
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey);
+    const open = (id: string) => fetch(`${app.url}/widget/v1/conversations/${id}/opened`, { method: 'POST', headers: widget.headers() });
+    expect((await open(widget.session.conversationId)).status).toBe(204);
+    expect((await open(widget.session.conversationId)).status).toBe(204);
+    expect((await open('00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    await app.application.analytics.recorder.flush();
+    const today = new Date().toISOString().slice(0, 10);
+    const res = await fetch(`${app.url}/api/v1/analytics/summary?from=${today}&to=${today}&timeZone=UTC`, { headers: owner.headers });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await res.json()).widgetOpens).toBe(2);
+  });
+});

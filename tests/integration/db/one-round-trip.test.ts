@@ -1,0 +1,164 @@
+// Database.tenantBatch: tenant reads sent as one simple-protocol message (issue 13). The guarantees of
+// a unit of work must hold: row-level security for the tenant, nothing carried to the connection's
+// next user, values inlined literally (never as SQL), one round trip.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Database, inTransaction, TenantIdError } from '../../../core/db/database.ts';
+import { inlineStatement } from '../../../core/db/one-round-trip.ts';
+import { TenancyRepository } from '../../../core/tenancy/tenancy.repository.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
+
+describe('one-round-trip tenant reads', () => {
+  let t: TestDatabase;
+  let single: Database;
+  let repo: TenancyRepository;
+  let a: string;
+  let b: string;
+  const hostile = `it's \\'; DROP TABLE bots; -- $1 $$ \\x00 "quoted"`;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    // One connection: whatever a read leaves behind, the next query would see.
+    single = Database.connect(t.url, { poolMax: 1 });
+    repo = new TenancyRepository(t.db);
+    a = (await repo.createTenant({ name: 'A' })).id;
+    b = (await repo.createTenant({ name: 'B' })).id;
+    await repo.createBot(a, { name: 'bot of A', allowedOrigins: ['https://a.example'] });
+    await repo.createBot(a, { name: hostile, allowedOrigins: ['https://a.example'] });
+    await repo.createBot(b, { name: 'bot of B', allowedOrigins: ['https://b.example'] });
+  });
+  afterAll(async () => {
+    await single?.close();
+    await t?.drop();
+  });
+
+  it('sees only the tenant it names, in every statement of the message', async () => {
+    const rows = await single.tenantBatch(a, (knex) => ({
+      bots: knex('bots').select('name', 'tenant_id').orderBy('name'),
+      tenants: knex('tenants').select('id'),
+      otherBots: knex('bots').where({ tenant_id: b }).select('name'),
+    }));
+    expect(rows.bots.map((bot) => bot.tenant_id)).toEqual([a, a]);
+    expect(rows.tenants).toEqual([{ id: a }]);
+    expect(rows.otherBots).toEqual([]);
+  });
+
+  it('leaves neither the role nor the tenant on the connection', async () => {
+    await single.tenantBatch(a, (knex) => ({ bots: knex('bots').select('id') }));
+    const { rows } = await single.knex.raw(`SELECT current_user AS who, coalesce(current_setting('app.tenant_id', true), '') AS tenant`);
+    expect(rows[0].who).not.toBe('concierge_app');
+    expect(rows[0].tenant).toBe('');
+    // And a query with no tenant set sees nothing through the app role.
+    const bare = await single.knex.transaction(async (trx) => {
+      await trx.raw('SET LOCAL ROLE concierge_app');
+      return trx('bots').select('id');
+    });
+    expect(bare).toEqual([]);
+  });
+
+  it('inlines values as literals: quotes, backslashes, placeholders and dollar signs stay text', async () => {
+    const rows = await single.tenantBatch(a, (knex) => ({
+      match: knex('bots').where({ name: hostile }).select('name'),
+      dates: knex.select(knex.raw('?::timestamptz AS at, ? AS n, ? AS yes, ? AS nothing', [new Date('2027-01-02T03:04:05Z'), -7.5, true, null])),
+    }));
+    expect(rows.match).toEqual([{ name: hostile }]);
+    // Untyped, as an extended-protocol parameter would be: text where nothing says otherwise.
+    expect(rows.dates[0]).toEqual({ at: new Date('2027-01-02T03:04:05Z'), n: '-7.5', yes: 'true', nothing: null });
+    expect((await repo.listBots(a)).length).toBe(2);
+  });
+
+  it('sends values as the driver would (JSON, arrays, bytea, dates), untyped, so the column decides', async () => {
+    const rows = await single.tenantBatch(a, (knex) => ({
+      values: knex.select(
+        knex.raw(`?::jsonb AS doc, ?::uuid[] AS ids, ?::bytea AS bytes, ?::date AS day, ?::int + 1 AS next`, [
+          { quote: "it's", dollar: '$1' },
+          [a, b],
+          Buffer.from([0, 1, 254, 255]),
+          '2027-01-02',
+          41,
+        ]),
+      ),
+    }));
+    expect(rows.values[0]).toEqual({ doc: { quote: "it's", dollar: '$1' }, ids: [a, b], bytes: Buffer.from([0, 1, 254, 255]), day: expect.any(Date), next: 42 });
+  });
+
+  it('replaces placeholders only outside quoted text, identifiers, dollar quotes and comments', () => {
+    const sql = `select '$1 it''s', "col$1", E'x\\'$1', $$ $1 $$, $t$ $1 $t$ -- $1\n, /* $1 */ $1, $2`;
+    expect(inlineStatement({ sql, bindings: ["o'k", 7] })).toBe(`select '$1 it''s', "col$1", E'x\\'$1', $$ $1 $$, $t$ $1 $t$ -- $1\n, /* $1 */ 'o''k', '7'`);
+    expect(() => inlineStatement({ sql: 'select $3', bindings: [1] })).toThrow(/no binding for \$3/);
+  });
+
+  it('refuses what PostgreSQL cannot take, and the connection stays usable', async () => {
+    await expect(single.tenantBatch(a, (knex) => ({ q: knex('bots').where({ name: 'x\0y' }) }))).rejects.toThrow(/NUL/);
+    await expect(single.tenantBatch('not-a-uuid', (knex) => ({ q: knex('bots') }))).rejects.toThrow(TenantIdError);
+    // A statement that fails ends the implicit transaction; the next read is clean.
+    await expect(single.tenantBatch(a, (knex) => ({ q: knex('no_such_table').select('*') }))).rejects.toThrow(/no_such_table/);
+    const rows = await single.tenantBatch(a, (knex) => ({ tenants: knex('tenants').select('name') }));
+    expect(rows.tenants).toEqual([{ name: 'A' }]);
+  });
+
+  it('costs one round trip: one message on the wire, carrying the preamble and every statement', async () => {
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      await single.tenantBatch(a, (knex) => ({ bots: knex('bots').select('id'), tenants: knex('tenants').select('id') }));
+      expect(query).toHaveBeenCalledTimes(1);
+      const text = String(query.mock.calls[0]![0]);
+      expect(text).toMatch(/^SELECT set_config\('role', 'concierge_app', true\), set_config\('app\.tenant_id', '[0-9a-f-]{36}', true\); select "id" from "bots"; select "id" from "tenants"$/);
+    } finally {
+      query.mockRestore();
+    }
+  });
+
+  describe('a unit of work sends its BEGIN with its first message', () => {
+    const watch = async <T>(work: () => Promise<T>): Promise<{ result: T; sent: string[] }> => {
+      const query = vi.spyOn(pg.Client.prototype, 'query');
+      try {
+        const result = await work();
+        return { result, sent: query.mock.calls.map((call) => (typeof call[0] === 'string' ? call[0] : (call[0] as { text: string }).text)) };
+      } finally {
+        query.mockRestore();
+      }
+    };
+
+    it('costs no round trip when it sends nothing', async () => {
+      const { result, sent } = await watch(() => single.tenant(a, async () => 'nothing read'));
+      expect(result).toBe('nothing read');
+      expect(sent).toEqual([]);
+    });
+
+    it('carries BEGIN and the tenant preamble in the first batch, and later statements stay in that transaction', async () => {
+      const { result, sent } = await watch(() =>
+        single.tenant(a, async (trx) => {
+          const first = await inTransaction(trx, { tx: trx.raw('SELECT txid_current() AS id'), bots: trx('bots').select('tenant_id') });
+          const later = await trx.raw('SELECT txid_current() AS id');
+          return { first, later: later.rows[0].id };
+        }),
+      );
+      expect(sent[0]).toMatch(/^BEGIN; SELECT set_config\('role', 'concierge_app', true\), set_config\('app\.tenant_id', '[0-9a-f-]{36}', true\); SELECT txid_current\(\) AS id; select "tenant_id" from "bots"$/);
+      expect(sent.slice(1)).toEqual(['SELECT txid_current() AS id', 'COMMIT;']);
+      expect(result.first.bots.map((bot) => bot.tenant_id)).toEqual([a, a]);
+      expect(result.later).toBe(result.first.tx[0]!.id);
+    });
+
+    it('sends a knex query first in the unit of work with BEGIN, its parameters inlined', async () => {
+      const { result, sent } = await watch(() =>
+        single.tenant(b, (trx) => Promise.all([trx('bots').select('name'), trx('tenants').select('name')])),
+      );
+      // The first statement (parameters inlined) travels with BEGIN; the second follows on its own.
+      expect(sent[0]).toMatch(/^BEGIN; SELECT set_config\(.*\); select "name" from "bots"$/);
+      expect(sent).toHaveLength(3);
+      expect(sent.at(-1)).toBe('COMMIT;');
+      expect(result).toEqual([[{ name: 'bot of B' }], [{ name: 'B' }]]);
+    });
+
+    it('rolls a failed first batch back whole, and the connection is clean after', async () => {
+      await expect(
+        single.tenant(a, (trx) => inTransaction(trx, { bot: trx('bots').insert({ tenant_id: b, name: 'intruder', public_key: 'pk_intruder' }) })),
+      ).rejects.toThrow(/row-level security/);
+      expect((await repo.listBots(b)).map((bot) => bot.name)).toEqual(['bot of B']);
+      const { rows } = await single.knex.raw(`SELECT current_user AS who, coalesce(current_setting('app.tenant_id', true), '') AS tenant, txid_current_if_assigned() AS tx`);
+      expect(rows[0]).toMatchObject({ tenant: '', tx: null });
+      expect(rows[0].who).not.toBe('concierge_app');
+    });
+  });
+});
