@@ -1,6 +1,7 @@
 // Availability budget (design §13): 60 days × 10 resources × 1,000 bookings, p95 ≤ 30 ms.
 // Prints figures only; never part of the pass/fail suite. Run: npx tsx bench/booking/availability.bench.ts
 import { computeAvailability, type AvailabilityQuery, type BusyInterval } from '../../core/booking/availability.ts';
+import { report } from '../report.ts';
 
 const DAYS = 60;
 const RESOURCES = 10;
@@ -85,3 +86,4 @@ console.log(`  no bookings (baseline)  p50 ${fmt(base.p50)} ms  p95 ${fmt(base.p
 console.log(`  with bookings           p50 ${fmt(loaded.p50)} ms  p95 ${fmt(loaded.p95)} ms  max ${fmt(loaded.max)} ms  slots ${loaded.slots}`);
 console.log(`  first call (cold)       ${fmt(firstCall)} ms`);
 console.log(`  p95 ratio to baseline ${(loaded.p95 / base.p95).toFixed(2)}×; budget p95 ≤ ${BUDGET_P95_MS} ms: ${loaded.p95 <= BUDGET_P95_MS ? 'within' : 'OVER'}`);
+report('availability', [{ budget: `availability ${DAYS} d × ${RESOURCES} resources × ${BOOKINGS_PER_RESOURCE} bookings p95 ≤ ${BUDGET_P95_MS} ms`, measured: loaded.p95, unit: 'ms', baseline: base.p95, baselineName: 'no bookings p95', ratio: loaded.p95 / base.p95, within: loaded.p95 <= BUDGET_P95_MS }]);

@@ -3,16 +3,13 @@
 // rows (60 days × 10 resources × 1,000 bookings each). Prints figures only; never part of the suite.
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/booking/throughput.bench.ts
 // (without DATABASE_URL an embedded PostgreSQL is started in a temp dir).
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import pg from 'pg';
 import pino from 'pino';
-import { startEmbeddedPostgres } from '../../adapters/db/embedded-postgres.ts';
 import { createApplication } from '../../core/bootstrap.ts';
 import { loadConfig } from '../../core/config.ts';
+import { report, type BenchRow } from '../report.ts';
+import { openScratchDatabase } from '../scratch-database.ts';
 
 const CLIENTS = [1, 10, 25];
 const BOOKINGS_PER_RUN = 300;
@@ -25,27 +22,15 @@ const AVAILABILITY_RUNS = 40;
 const ORIGIN = 'https://bench.example';
 const NOW = new Date('2027-03-01T05:00:00Z');
 
-const tmp = await mkdtemp(path.join(os.tmpdir(), 'concierge-bench-'));
-let adminUrl = process.env.DATABASE_URL;
-let stopEmbedded: (() => Promise<void>) | undefined;
-if (!adminUrl) {
-  const embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), database: 'postgres', ephemeral: true });
-  adminUrl = embedded.url;
-  stopEmbedded = embedded.stop;
-}
-const dbName = `concierge_bench_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE "${dbName}"`);
-const dbUrl = new URL(adminUrl);
-dbUrl.pathname = `/${dbName}`;
+const reportRows: BenchRow[] = [];
+const scratch = await openScratchDatabase();
 
 const config = loadConfig({
   NODE_ENV: 'test',
   PORT: '0',
   HOST: '127.0.0.1',
-  DATABASE_URL: dbUrl.toString(),
-  DATA_DIR: tmp,
+  DATABASE_URL: scratch.url,
+  DATA_DIR: scratch.dataDir,
   SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
   LOG_LEVEL: 'silent',
   DEMO_SEED: 'false',
@@ -113,6 +98,7 @@ try {
     const seconds = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
     const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)]!;
+    if (clients === 25) reportRows.push({ budget: 'booking writes ≥ 300/s at 25 clients (widget API)', measured: mine.length / seconds, unit: 'bookings/s', within: mine.length / seconds >= 300 });
     console.log(
       `  ${String(clients).padStart(3)} clients: ${(mine.length / seconds).toFixed(1).padStart(6)} bookings/s  p50 ${q(0.5).toFixed(1)} ms  p95 ${q(0.95).toFixed(1)} ms  statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
     );
@@ -122,6 +108,7 @@ try {
   const single = await post('/api/v1/services', { name: 'Race', durationMinutes: 30, minNoticeMinutes: 0 }, merchant);
   await fetch(`${url}/api/v1/resources/${resourceIds[0]}`, { method: 'PATCH', headers: merchant, body: JSON.stringify({ serviceIds: [serviceId, single.body.id] }) });
   console.log(`race: ${RACERS} concurrent bookings of one slot, ${RACE_ROUNDS} rounds`);
+  let raceOk = 0;
   for (let round = 0; round < RACE_ROUNDS; round++) {
     const start = `2027-04-${String(25 + round).padStart(2, '0')}T10:00:00+02:00`;
     const t0 = performance.now();
@@ -132,10 +119,13 @@ try {
     );
     const created = answers.filter((a) => a.status === 201).length;
     const conflicts = answers.filter((a) => a.status === 409 && Array.isArray(a.body.alternatives) && a.body.alternatives.length > 0).length;
+    if (created === 1 && conflicts === RACERS - 1) raceOk++;
     console.log(`  round ${round + 1}: ${created} × 201, ${conflicts} × 409 with alternatives, other ${RACERS - created - conflicts}  (${(performance.now() - t0).toFixed(0)} ms)  ${created === 1 && conflicts === RACERS - 1 ? 'ok' : 'WRONG'}`);
   }
 
+  reportRows.push({ budget: `concurrent bookings of one slot: exactly one succeeds (${RACE_ROUNDS} rounds of ${RACERS})`, measured: raceOk, unit: `of ${RACE_ROUNDS} rounds right`, within: raceOk === RACE_ROUNDS });
   // Availability over real rows: 1,000 bookings per resource over 60 days, read and computed by the service.
+
   const knex = app.db.knex;
   const minute = 60_000;
   const rows = [];
@@ -177,8 +167,6 @@ try {
   console.log(`  p50 ${q(0.5).toFixed(1)} ms  p95 ${q(0.95).toFixed(1)} ms  max ${times.at(-1)!.toFixed(1)} ms  slots ${slots}  (compute-only figures: bench/booking/availability.bench.ts)`);
 } finally {
   await app.stop();
-  await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-  await admin.end();
-  await stopEmbedded?.();
-  await rm(tmp, { recursive: true, force: true });
+  await scratch.drop();
 }
+report('booking', reportRows);

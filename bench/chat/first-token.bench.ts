@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createOpenAiLlm } from '../../adapters/llm/openai.ts';
+import { report, type BenchRow } from '../report.ts';
 
 const STREAMS = Number(process.env.STREAMS ?? 200);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -139,6 +140,8 @@ async function startFake(): Promise<{ url: string; close(): void }> {
   return { url: ready.url, close: () => child.kill() };
 }
 
+const reportRows: BenchRow[] = [];
+
 async function main() {
   const fake = await startFake();
 
@@ -211,6 +214,8 @@ async function main() {
     console.log(`  fake model called directly   p50 ${ms(pct(oneFake, 50))}   p99 ${ms(pct(oneFake, 99))}`);
     console.log(`  through the server (client)  p50 ${ms(pct(oneServer, 50))}   p99 ${ms(pct(oneServer, 99))}`);
     console.log(`  added by the server          p50 ${ms(pct(oneServer, 50) - pct(oneFake, 50))}   p99 ${ms(pct(oneServer, 99) - pct(oneFake, 99))}`);
+    const added = pct(oneServer, 50) - pct(oneFake, 50);
+    reportRows.push({ budget: 'added before first token, one stream at a time, p50 ≤ 2 ms', measured: added, unit: 'ms', baseline: pct(oneFake, 50), baselineName: 'fake model direct p50', ratio: pct(oneServer, 50) / pct(oneFake, 50), within: added <= 2 });
     await new Promise((r) => setTimeout(r, 300));
 
     const viaServer: number[] = [];
@@ -229,6 +234,10 @@ async function main() {
     console.log(`  through the server (client)  p50 ${ms(s50)}   p99 ${ms(s99)}`);
     console.log(`  added by the server          p50 ${ms(s50 - f50)}   p99 ${ms(s99 - f99)}   (budget p50 ≤ 3 ms, p99 ≤ 15 ms)`);
     console.log(`  ratio server / direct        p50 ${(s50 / f50).toFixed(3)}   p99 ${(s99 / f99).toFixed(3)}`);
+    reportRows.push(
+      { budget: `added before first token p50 ≤ 3 ms at ${STREAMS} streams`, measured: s50 - f50, unit: 'ms', baseline: f50, baselineName: 'fake model direct p50', ratio: s50 / f50, within: s50 - f50 <= 3 },
+      { budget: `added before first token p99 ≤ 15 ms at ${STREAMS} streams`, measured: s99 - f99, unit: 'ms', baseline: f99, baselineName: 'fake model direct p99', ratio: s99 / f99, within: s99 - f99 <= 15 },
+    );
 
     // --------------------------------------------------------------- idle streams
     if (IDLE_STREAMS > 0) {
@@ -246,6 +255,7 @@ async function main() {
       console.log(`  server RSS        ${mb(before.rss)} → ${mb(after.rss)}   (+${mb(after.rss - before.rss)}, ${((after.rss - before.rss) / IDLE_STREAMS / 1024).toFixed(1)} KB per stream)`);
       console.log(`  server heap used  ${mb(before.heapUsed)} → ${mb(after.heapUsed)}   (+${mb(after.heapUsed - before.heapUsed)}, ${((after.heapUsed - before.heapUsed) / IDLE_STREAMS / 1024).toFixed(1)} KB per stream)`);
       console.log(`  budget: 10,000 idle streams ≤ 250 MB (server RSS total ${mb(after.rss)})`);
+      reportRows.push({ budget: `${after.streams} idle event streams ≤ 250 MB RSS (whole process)`, measured: after.rss / 2 ** 20, unit: 'MB', baseline: before.rss / 2 ** 20, baselineName: 'RSS before the streams', ratio: after.rss / before.rss, within: after.rss <= 250 * 2 ** 20 });
       for (const s of idle) s.destroy();
     }
   } finally {
@@ -259,7 +269,10 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => report('chat', reportRows),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -19,6 +19,7 @@ async function main() {
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
+    MAIL_TRANSPORT: 'log',
     LOG_LEVEL: 'silent',
     DEMO_SEED: 'false',
     DB_POOL_MAX: process.env.DB_POOL_MAX ?? '20',

@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { buildWidgetForTest, hostPage, launchChromium } from '../../tests/e2e/widget/harness.ts';
 import { startWidgetFake } from '../../tests/fakes/widget-api.ts';
+import { report } from '../report.ts';
 
 const RUNS = Number(process.argv[2] ?? 12);
 const LOADER_BUDGET = 6_000;
@@ -121,6 +122,12 @@ async function main() {
     console.log('\n  added by the loader (launcher only):');
     console.log(`    script ${(med(withLauncher, 'scriptMs') - med(baseline, 'scriptMs')).toFixed(1)} ms, main-thread tasks ${(med(withLauncher, 'taskMs') - med(baseline, 'taskMs')).toFixed(1)} ms (${(med(withLauncher, 'taskMs') / med(baseline, 'taskMs')).toFixed(2)}× the page alone)`);
     console.log(`    long tasks ${med(withLauncher, 'longTasks') - med(baseline, 'longTasks')} (budget: no long task)`);
+    const longTasks = med(withLauncher, 'longTasks') - med(baseline, 'longTasks');
+    report('widget', [
+      { budget: 'widget loader ≤ 6 KB gzip', measured: loader / 1024, unit: 'KB', within: loader <= LOADER_BUDGET },
+      { budget: 'widget panel incl. booking UI ≤ 35 KB gzip', measured: panel / 1024, unit: 'KB', within: panel <= PANEL_BUDGET },
+      { budget: 'widget loader adds no long task', measured: longTasks, unit: 'long tasks', baseline: med(baseline, 'taskMs'), baselineName: 'page alone, main-thread ms', ratio: med(withLauncher, 'taskMs') / med(baseline, 'taskMs'), within: longTasks <= 0 },
+    ]);
     console.log('  added by opening the panel (download, first render, session, history, stream):');
     console.log(`    script ${(med(open, 'scriptMs') - med(withLauncher, 'scriptMs')).toFixed(1)} ms, main-thread tasks ${(med(open, 'taskMs') - med(withLauncher, 'taskMs')).toFixed(1)} ms, long tasks ${med(open, 'longTasks') - med(withLauncher, 'longTasks')}`);
     console.log('    (on this headless Linux box most of the open cost is first text paint/font fallback, not script)');

@@ -1,0 +1,82 @@
+// The request path (design §13): an authenticated read (`GET /api/v1/me`) against `/readyz` (one
+// database round trip) and `/healthz` (no database) in the same run, and booking writes through the
+// widget API against a bare one-row INSERT. Server in a process of its own (bench/http/server.ts).
+// Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/http/request-path.bench.ts
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { report, type BenchRow } from '../report.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 20;
+
+interface Ready { url: string; accessToken: string; botKey: string; origin: string; visitorToken: string; serviceId: string; dbUrl: string }
+
+// BENCH_CPU_PROF=dir writes a V8 CPU profile of the server (summarise with bench/profile-summary.ts).
+const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const only = process.env.BENCH_ONLY; // e.g. "me" or "bookings": run one part (for profiling)
+const child = fork(path.join(here, 'server.ts'), [], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const ready = await new Promise<Ready>((resolve, reject) => {
+  child.on('message', (m: { type: string } & Ready & { message?: string }) => (m.type === 'ready' ? resolve(m) : m.type === 'error' ? reject(new Error(m.message)) : undefined));
+  child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+});
+
+async function rate(title: string, options: Partial<autocannon.Options> & { path?: string }): Promise<{ rps: number; p99: number; non2xx: number }> {
+  const { path: route = '/', ...rest } = options;
+  const result = await autocannon({ url: `${ready.url}${route}`, connections: CONNECTIONS, duration: SECONDS, ...rest } as autocannon.Options);
+  const out = { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx };
+  console.log(`${title.padEnd(34)} ${out.rps.toFixed(0).padStart(6)} req/s   p99 ${String(out.p99).padStart(4)} ms   non-2xx ${out.non2xx}`);
+  return out;
+}
+
+const rows: BenchRow[] = [];
+try {
+  if (only === 'me') {
+    await rate('GET /api/v1/me (bearer)', { path: '/api/v1/me', headers: { authorization: `Bearer ${ready.accessToken}` } });
+    throw new Error('BENCH_ONLY=me: done');
+  }
+  if (only !== 'bookings') {
+    await rate('warm-up /api/v1/me', { path: '/api/v1/me', duration: 2, headers: { authorization: `Bearer ${ready.accessToken}` } });
+    const healthz = await rate('GET /healthz', { path: '/healthz' });
+    const readyz = await rate('GET /readyz (one DB round trip)', { path: '/readyz' });
+    const me = await rate('GET /api/v1/me (bearer)', { path: '/api/v1/me', headers: { authorization: `Bearer ${ready.accessToken}` } });
+    rows.push({ budget: 'authenticated read ≥ 60 % of /readyz', measured: me.rps, unit: 'req/s', baseline: readyz.rps, baselineName: '/readyz', ratio: me.rps / readyz.rps, within: me.rps / readyz.rps >= 0.6 && me.non2xx === 0 });
+    rows.push({ budget: '(info) /healthz rate', measured: healthz.rps, unit: 'req/s', info: true });
+  }
+
+  // A bare one-row insert through a pool of the same size, as the floor of any write path.
+  const pool = new pg.Pool({ connectionString: ready.dbUrl, max: 25 });
+  await pool.query('CREATE TABLE IF NOT EXISTS bench_bare (id bigserial primary key, at timestamptz default now(), note text)');
+  let inserts = 0;
+  const until = Date.now() + SECONDS * 1000;
+  await Promise.all(Array.from({ length: 25 }, async () => {
+    while (Date.now() < until) { await pool.query('INSERT INTO bench_bare (note) VALUES ($1)', ['x']); inserts++; }
+  }));
+  await pool.end();
+  const bare = inserts / SECONDS;
+  console.log(`${'bare one-row INSERT, 25 clients'.padEnd(34)} ${bare.toFixed(0).padStart(6)} rows/s`);
+
+  // Booking writes: 25 clients, distinct slots (each request books the next free start).
+  let slot = 0;
+  const base = Date.parse('2027-03-01T00:00:00Z');
+  const bookings = await rate('POST /widget/v1/bookings, 25 clients', {
+    path: '/widget/v1/bookings',
+    connections: 25,
+    requests: [{
+      method: 'POST',
+      setupRequest: (req) => {
+        const n = slot++;
+        // 92 quarter hours a day from 00:00 UTC, from the next day on: every booking its own start.
+        const start = new Date(base + (Math.floor(n / 92) + 1) * 86_400_000 + (n % 92) * 15 * 60_000).toISOString();
+        return { ...req, headers: { ...req.headers, 'content-type': 'application/json', authorization: `Bearer ${ready.visitorToken}`, origin: ready.origin, 'idempotency-key': `bench-${n}-${process.pid}` }, body: JSON.stringify({ serviceId: ready.serviceId, start, customer: { name: 'Bench Shopper', email: `s${n}@bench.example` } }) };
+      },
+    }],
+  });
+  rows.push({ budget: 'booking writes ≥ 300/s at 25 clients', measured: bookings.rps, unit: 'req/s', baseline: bare, baselineName: 'bare INSERT', ratio: bookings.rps / bare, within: bookings.rps >= 300 && bookings.non2xx === 0 });
+} finally {
+  child.send({ type: 'stop' });
+}
+report('http', rows);
