@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', '**/.tmp/', '**/*.d.ts'] },
+  { ignores: ['node_modules/', 'dist/', 'plugins/sdk/dist/', 'coverage/', '.data/', '**/.tmp/', '**/*.d.ts', '.stryker-tmp*/', 'reports/'] },
   js.configs.recommended,
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
   { files: ['**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },

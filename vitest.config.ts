@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The SDK package resolves to its sources through tsconfig.json "paths" (decision 0017).
+  resolve: { tsconfigPaths: true },
   test: {
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/setup/global-db.ts'],
