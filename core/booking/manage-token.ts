@@ -46,9 +46,12 @@ export class ManageTokens {
     if (typeof token !== 'string' || !TOKEN.test(token)) return undefined;
     const [p, s] = token.split('.') as [string, string];
     const payload = Buffer.from(p, 'base64url');
-    const signature = Buffer.from(s, 'base64url');
-    if (payload.length !== 33 || payload[0] !== VERSION || signature.length !== 32) return undefined;
-    if (!timingSafeEqual(signature, this.mac(payload))) return undefined;
+    if (payload.length !== 33 || payload[0] !== VERSION) return undefined;
+    // Compared as text, not as decoded bytes: base64url's last character of 32 bytes carries two
+    // spare bits a decoder ignores, so a byte comparison would accept four spellings of a signature.
+    const expected = Buffer.from(this.mac(payload).toString('base64url'));
+    const given = Buffer.from(s);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     return { tenantId: uuidOf(payload.subarray(1, 17)), bookingId: uuidOf(payload.subarray(17, 33)) };
   }
 }
