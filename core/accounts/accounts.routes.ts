@@ -207,7 +207,13 @@ export function accountsHttpModule(deps: AccountsHttpDeps): HttpModule {
         const hasCredentials = Boolean(req.headers.authorization) || Boolean(readCookies(req)[COOKIE_NAMES.access]);
         if (hasCredentials && !bodyToken) {
           const caller: AuthContext = await auth.identify(req);
-          if (!caller.sessionId || !caller.userId) throw problems.badRequest('An API key has no session to end; revoke the key instead.');
+          if (!caller.sessionId || !caller.userId) {
+            throw problems.badRequest(
+              caller.via === 'platform-session'
+                ? "A Shopify session token has no session here to end; sign out happens in the Shopify admin."
+                : 'An API key has no session to end; revoke the key instead.',
+            );
+          }
           session = { tenantId: caller.tenantId, sessionId: caller.sessionId, userId: caller.userId };
         } else {
           const token = bodyToken ?? readCookies(req)[COOKIE_NAMES.refresh];

@@ -1,4 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -21,6 +22,8 @@ export interface HttpModule {
   mountRaw?(app: Express): void;
   /** Declared routes: validated and documented in OpenAPI. */
   routes?: RouteDef[];
+  /** Describes in OpenAPI what `mountRaw`/`mount` serve (raw-body webhooks, platform redirects). */
+  document?(registry: OpenAPIRegistry): void;
   /** Anything else (static files, SSE, HTML pages), mounted after the declared routes. */
   mount?(app: Express): void;
   /**
@@ -110,6 +113,27 @@ export function methodsByPath(routes: RouteDef[]): (path: string) => string | un
   };
 }
 
+/**
+ * A concrete path is matched before a templated one (OpenAPI's rule): `GET /api/v1/products/bulk`
+ * is a method the concrete path `/api/v1/products/bulk` does not take (405, Allow: POST), not
+ * `GET /api/v1/products/{id}` with the id "bulk" (a 422 that would send a developer the wrong way).
+ */
+function concretePathMethods(routes: RouteDef[]): (path: string, method: string) => string | undefined {
+  const byPath = new Map<string, Set<string>>();
+  for (const { spec } of routes) {
+    if (spec.path.includes(':')) continue;
+    const methods = byPath.get(spec.path) ?? new Set<string>();
+    methods.add(spec.method.toUpperCase());
+    if (spec.method === 'get') methods.add('HEAD');
+    byPath.set(spec.path, methods);
+  }
+  return (path, method) => {
+    const methods = byPath.get(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+    if (!methods || methods.has(method) || method === 'OPTIONS') return undefined;
+    return [...methods].sort().join(', ');
+  };
+}
+
 export function createHttpApp(options: HttpAppOptions): Express {
   const { logger, metrics } = options;
   const app = express();
@@ -173,11 +197,21 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const router: Router = express.Router();
   const errorsOf = new Map(options.modules.flatMap((m) => (m.routes ?? []).map((route) => [route, m.errors ?? []] as const)));
   for (const route of routes) mountRoute(router, route, errorsOf.get(route));
+  const concreteAllow = concretePathMethods(routes);
+  app.use((req, res, next) => {
+    const allow = concreteAllow(req.path, req.method);
+    if (!allow) return next();
+    sendProblem(res, new HttpProblem(405, 'method-not-allowed', 'Method not allowed', `${req.path} takes ${allow}, not ${req.method}.`, {}, { Allow: allow }));
+  });
   app.use(router);
 
   let document: unknown;
   app.get('/api/openapi.json', (_req, res) => {
-    document ??= buildOpenApiDocument(createRegistry(), routes, { version: options.version, serverUrl: options.publicUrl });
+    if (!document) {
+      const registry = createRegistry();
+      for (const module of options.modules) module.document?.(registry);
+      document = buildOpenApiDocument(registry, routes, { version: options.version, serverUrl: options.publicUrl });
+    }
     res.json(document);
   });
   const swaggerDir = swaggerUiPath();

@@ -11,6 +11,7 @@ import { createPluginContext, type CoreEventSink } from './plugin-context.ts';
 import type { InstallAnswer, InstallationsService } from './installations.service.ts';
 import { DEFAULT_RETRY, type InstallationRow, type PluginStateRepository, type RetryPolicy } from './plugin-state.repository.ts';
 import { PLUGIN_HOST_ERROR_MAPPINGS } from './plugin-errors.problems.ts';
+import { documentPluginRoutes } from './plugins.openapi.ts';
 
 export interface PluginsHttpDeps {
   host: PluginHost;
@@ -213,6 +214,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
   return {
     name: 'plugins',
     sweepStuckDeliveries,
+    document: (registry) => documentPluginRoutes(registry, Boolean(deps.installations)),
     mountRaw(app: Express) {
       app.post('/webhooks/:pluginId', express.raw({ type: () => true, limit: deps.webhookBodyLimit ?? '2mb' }), (req, res, next) => {
         receive(req, res).catch((error: unknown) => answerProblem(res, next, error));

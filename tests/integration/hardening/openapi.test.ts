@@ -72,6 +72,10 @@ describe('the OpenAPI document', () => {
     expect(withParam.status).toBe(405);
     expect(withParam.headers.get('allow')).toContain('PATCH');
     expect((await fetch(`${app.url}/api/v1/nothing-here`, { method: 'DELETE' })).status).toBe(404);
+    // A concrete path wins over a templated one: GET /products/bulk is not GET /products/{id} with id "bulk".
+    const concrete = await fetch(`${app.url}/api/v1/products/bulk`, { headers: { authorization: 'Bearer x' } });
+    expect(concrete.status).toBe(405);
+    expect(concrete.headers.get('allow')).toBe('POST');
   });
 
   it('resolves every problem type the code can answer with to a page that says what happened and how to fix it', async () => {

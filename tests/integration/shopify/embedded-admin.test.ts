@@ -161,6 +161,11 @@ describe('the dashboard inside the Shopify admin', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
+    // Signing out is the admin's: the refusal says so in the admin's words, not an API key's.
+    const logout = await call<{ detail: string }>(app.url, '/api/v1/auth/logout', { method: 'POST', headers: bearer(token) });
+    expect(logout.status).toBe(400);
+    expect(logout.body.detail).toContain('Shopify admin');
+    expect(logout.body.detail).not.toContain('API key');
   });
 
   it('forged, expired, not-yet-valid, wrong-audience and unknown-shop tokens get a 401 problem', async () => {
