@@ -1,5 +1,6 @@
 import { moneyFromDecimal, toMinorUnits, type CatalogProduct } from '@concierge/plugin-sdk';
 import type { Database, ReadQuery } from '../db/database.ts';
+import { WriteGroups } from '../db/write-groups.ts';
 
 /**
  * Products that come from a platform plugin (catalog sync and product webhooks, issue #10), written
@@ -18,7 +19,12 @@ export function platformMinorUnits(amount: string, currency: string): number {
 }
 
 export class PlatformProducts {
-  constructor(private readonly db: Database) {}
+  /** Product upserts, grouped and not waiting for the disk (see upsert). */
+  private readonly upserts: WriteGroups;
+
+  constructor(private readonly db: Database) {
+    this.upserts = new WriteGroups(db, { durable: false });
+  }
 
   /**
    * Upserts by (tenant, handle); with `occurredAt` a row the platform changed later is kept as it is.
@@ -26,8 +32,8 @@ export class PlatformProducts {
    */
   upsert(tenantId: string, input: { source: string; installationId: string; products: CatalogProduct[]; occurredAt?: string }): Promise<number> {
     if (input.products.length === 0) return Promise.resolve(0);
-    // One statement: one round trip as its own implicit transaction (issue 13: a webhook per product).
-    return this.db.tenantBatch(tenantId, (trx) => {
+    // Grouped with the upserts arriving at the same time (webhook bursts): one message, one commit.
+    return this.upserts.run(tenantId, (trx) => {
       const rows = input.products.map((p) => ({
         tenant_id: tenantId,
         source: input.source,
@@ -52,12 +58,12 @@ export class PlatformProducts {
       if (input.occurredAt) {
         query.where((q) => q.whereNull('products.source_updated_at').orWhere('products.source_updated_at', '<=', input.occurredAt!));
       }
-      return { written: query.returning('id') as unknown as ReadQuery<{ id: string }[]> };
+      return query.returning('id') as unknown as ReadQuery<{ id: string }[]>;
       // The commit does not wait for the disk: whoever delivered these products writes a durable
       // record of being done later (a sync's finish, a webhook delivery marked processed, itself
       // reprocessed until then), and WAL reaches the disk in order, so that record's flush carries
       // this row with it; a crash before it redoes the work.
-    }, { durable: false }).then(({ written }) => written.length);
+    }).then((written) => written.length);
   }
 
   /** Deletes unless the stored row is newer than the delivery. */

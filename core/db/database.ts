@@ -1,6 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { readInOneRoundTrip, type ReadQuery, type ReadRows } from './one-round-trip.ts';
+import { perTenantInOneRoundTrip, readInOneRoundTrip, type ReadQuery, type ReadRows } from './one-round-trip.ts';
 import { APP_ROLE, SYSTEM_ROLE } from './roles.ts';
 import { UnitOfWorkClient } from './unit-of-work-client.ts';
 
@@ -61,6 +61,22 @@ export class Database {
     if (!UUID.test(tenantId)) throw new TenantIdError(`not a tenant id: ${JSON.stringify(tenantId)}`);
     const relaxed = options.durable === false ? `, set_config('synchronous_commit', 'off', true)` : '';
     return readInOneRoundTrip(this.knex, `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)${relaxed}`, build(this.knex));
+  }
+
+  /**
+   * One statement per part, each under its own tenant's row-level security, all in one message and
+   * one commit (group commit of many small writes, e.g. webhook delivery records). All or nothing:
+   * a failing statement fails every part, so the caller retries the parts alone.
+   */
+  async tenantsBatch<Row>(parts: ReadonlyArray<{ tenantId: string; build: (knex: Knex) => ReadQuery<Row[]> }>, options: BatchOptions = {}): Promise<Row[][]> {
+    if (parts.length === 0) return [];
+    for (const { tenantId } of parts) if (!UUID.test(tenantId)) throw new TenantIdError(`not a tenant id: ${JSON.stringify(tenantId)}`);
+    const relaxed = options.durable === false ? `, set_config('synchronous_commit', 'off', true)` : '';
+    return perTenantInOneRoundTrip(
+      this.knex,
+      `SELECT set_config('role', '${APP_ROLE}', true)${relaxed}`,
+      parts.map(({ tenantId, build }) => ({ tenantId, query: build(this.knex) })),
+    );
   }
 
   /** `tenantBatch` with the system role (cross-tenant work; only the tables granted to it). */

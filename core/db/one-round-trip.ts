@@ -116,6 +116,24 @@ export async function readInOneRoundTrip<T extends Record<string, ReadQuery<unkn
 }
 
 /**
+ * Statements for several tenants in one message (`Database.tenantsBatch`): the role once, then for
+ * each part its tenant setting and its statement. One implicit transaction, so one commit for all;
+ * returns each part's rows, in order. `preamble` and the tenant ids come from core/db/database.ts
+ * (constants and validated UUIDs).
+ */
+export async function perTenantInOneRoundTrip<Row>(knex: Knex, preamble: string, parts: ReadonlyArray<{ tenantId: string; query: ReadQuery<Row[]> }>): Promise<Row[][]> {
+  const client = knex.client as ConnectionSource;
+  const connection = await client.acquireConnection();
+  try {
+    const statements = parts.flatMap(({ tenantId, query }) => [`SELECT set_config('app.tenant_id', '${tenantId}', true)`, inlineStatement(query.toSQL().toNative())]);
+    const answer = (await connection.query([preamble, ...statements].join('; '))) as unknown as pg.QueryResult[];
+    return parts.map((_, i) => answer[2 + 2 * i]!.rows as Row[]);
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+/**
  * Inside a unit of work (`db.tenant(...)`): several statements, reads or writes, in one message on
  * the transaction's own connection, in order; each sees what the ones before it did. A failing
  * statement aborts the transaction, as it would one at a time. These statements do not pass through

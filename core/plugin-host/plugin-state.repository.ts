@@ -1,4 +1,6 @@
+import type { Knex } from 'knex';
 import type { Database, ReadQuery, Tx } from '../db/database.ts';
+import { WriteGroups } from '../db/write-groups.ts';
 
 /** The plugin host's tables: installations, the namespaced key-value store, webhook deliveries. */
 
@@ -51,8 +53,39 @@ export interface RetryPolicy {
 /** 30 s, 1 min, 2 min, 4 min, then a dead letter. */
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, delaySeconds: (attempt) => 30 * 2 ** (attempt - 1) };
 
+export interface NewDelivery {
+  pluginId: string;
+  deliveryId: string;
+  topic: string;
+  payload: Buffer;
+  headers: Record<string, string | undefined>;
+}
+
+/** How long a found installation is kept for webhook intake, and how many at most. */
+const ACCOUNT_CACHE_MS = 5_000;
+const ACCOUNT_CACHE_MAX = 10_000;
+
+/** One delivery's record; nothing when that delivery id was recorded before (RETURNING says which). */
+function insertDeliveryQuery(knex: Knex, tenantId: string, delivery: NewDelivery): ReadQuery<{ delivery_id: string }[]> {
+  return knex('webhook_deliveries')
+    .insert({
+      tenant_id: tenantId,
+      plugin_id: delivery.pluginId,
+      delivery_id: delivery.deliveryId,
+      topic: delivery.topic,
+      payload: delivery.payload,
+      headers: JSON.stringify(delivery.headers),
+    })
+    .onConflict(['tenant_id', 'plugin_id', 'delivery_id'])
+    .ignore()
+    .returning('delivery_id') as unknown as ReadQuery<{ delivery_id: string }[]>;
+}
+
 export class PluginStateRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.deliveryRecords = new WriteGroups(db, { durable: true });
+    this.deliveryOutcomes = new WriteGroups(db, { durable: false });
+  }
 
   /** A webhook names the platform account; the system role may read installations to find the tenant. */
   findActiveInstallation(pluginId: string, externalId: string): Promise<InstallationRow | undefined> {
@@ -65,8 +98,14 @@ export class PluginStateRepository {
    * The installation of a platform account, whatever its status (an uninstalled shop's compliance
    * webhooks still verify), the active one first; redacted ones are gone for good.
    */
-  async findInstallationForAccount(pluginId: string, externalId: string): Promise<InstallationRow | undefined> {
-    // Every webhook delivery asks this first: one round trip (issue 13).
+  async findInstallationForAccount(pluginId: string, externalId: string, options: { fresh?: boolean } = {}): Promise<InstallationRow | undefined> {
+    // Every webhook delivery asks this first. A found installation is kept for a few seconds, so a
+    // burst of deliveries for one shop costs one read; writes through this repository forget them
+    // all at once, another instance's writes reach this one within ACCOUNT_CACHE_MS. Unknown accounts
+    // are not kept: a shop that was just installed elsewhere is found on its first delivery.
+    const key = `${pluginId}\0${externalId}`;
+    const kept = options.fresh ? undefined : this.accounts.get(key);
+    if (kept && kept.until > Date.now()) return kept.row;
     const { installation } = await this.db.systemBatch((knex) => ({
       installation: knex<InstallationRow>('plugin_installations')
         .where({ plugin_id: pluginId, external_id: externalId })
@@ -74,7 +113,22 @@ export class PluginStateRepository {
         .orderByRaw(`(status = 'active') DESC, updated_at DESC`)
         .limit(1) as unknown as ReadQuery<InstallationRow[]>,
     }));
-    return installation[0];
+    const row = installation[0];
+    if (row) {
+      if (this.accounts.size >= ACCOUNT_CACHE_MAX) this.accounts.clear();
+      this.accounts.set(key, { row, until: Date.now() + ACCOUNT_CACHE_MS });
+    } else {
+      this.accounts.delete(key);
+    }
+    return row;
+  }
+
+  /** Installations found by account, kept briefly (findInstallationForAccount). */
+  private readonly accounts = new Map<string, { row: InstallationRow; until: number }>();
+
+  /** After any change to an installation made here: the next delivery reads it again. */
+  private forgetAccounts(): void {
+    this.accounts.clear();
   }
 
   getInstallation(tenantId: string, id: string): Promise<InstallationRow | undefined> {
@@ -87,6 +141,7 @@ export class PluginStateRepository {
 
   /** Stores (or updates, on re-install) an installation inside the caller's unit of work. */
   async saveInstallationIn(trx: Tx, tenantId: string, row: SaveInstallation): Promise<InstallationRow> {
+    this.forgetAccounts();
     const sync = row.queueSync
       ? { sync_status: 'queued', sync_cursor: null, sync_done: 0, sync_total: null, sync_last_error: null, sync_attempts: 0, sync_next_at: trx.fn.now(), sync_lease_until: null, sync_started_at: null, sync_finished_at: null }
       : {};
@@ -114,6 +169,7 @@ export class PluginStateRepository {
 
   /** As markUninstalled, inside the caller's unit of work. */
   async markUninstalledIn(trx: Tx, id: string, status: 'uninstalled' | 'redacted' = 'uninstalled'): Promise<InstallationRow | undefined> {
+    this.forgetAccounts();
     const before = await trx<InstallationRow>('plugin_installations').where({ id }).forUpdate().first();
     if (!before) return undefined;
     await trx('plugin_installations')
@@ -132,6 +188,7 @@ export class PluginStateRepository {
   }
 
   setInstallationError(tenantId: string, id: string, error: string | null, status?: 'reconnect_needed' | 'active'): Promise<void> {
+    this.forgetAccounts();
     return this.db.tenant(tenantId, async (trx) => {
       const query = trx('plugin_installations').where({ id });
       if (status === 'reconnect_needed') query.where({ status: 'active' });
@@ -140,6 +197,7 @@ export class PluginStateRepository {
   }
 
   upsertInstallation(tenantId: string, row: { pluginId: string; externalId: string; config: unknown; secretsEncrypted: string | null }): Promise<InstallationRow> {
+    this.forgetAccounts();
     return this.db.tenant(tenantId, async (trx) => {
       const [saved] = await trx('plugin_installations')
         .insert({
@@ -158,30 +216,25 @@ export class PluginStateRepository {
   }
 
   setInstallationStatus(tenantId: string, pluginId: string, externalId: string, status: 'active' | 'uninstalled'): Promise<number> {
+    this.forgetAccounts();
     return this.db.tenant(tenantId, (trx) =>
       trx('plugin_installations').where({ plugin_id: pluginId, external_id: externalId }).update({ status, updated_at: trx.fn.now() }),
     );
   }
 
-  /** Inserts the delivery; false when the platform already delivered it (duplicate). */
-  async recordDelivery(tenantId: string, delivery: { pluginId: string; deliveryId: string; topic: string; payload: Buffer; headers: Record<string, string | undefined> }): Promise<boolean> {
-    // One statement, so one round trip as its own implicit transaction (issue 13).
-    const { inserted } = await this.db.tenantBatch(tenantId, (knex) => ({
-      inserted: knex('webhook_deliveries')
-        .insert({
-          tenant_id: tenantId,
-          plugin_id: delivery.pluginId,
-          delivery_id: delivery.deliveryId,
-          topic: delivery.topic,
-          payload: delivery.payload,
-          headers: JSON.stringify(delivery.headers),
-        })
-        .onConflict(['tenant_id', 'plugin_id', 'delivery_id'])
-        .ignore()
-        .returning('delivery_id') as unknown as ReadQuery<{ delivery_id: string }[]>,
-    }));
+  /**
+   * Records a verified delivery; false when it was recorded before (a redelivery). Grouped with the
+   * deliveries arriving at the same time into one message and one commit (core/db/write-groups.ts).
+   */
+  async recordDelivery(tenantId: string, delivery: NewDelivery): Promise<boolean> {
+    const inserted = await this.deliveryRecords.run(tenantId, (knex) => insertDeliveryQuery(knex, tenantId, delivery));
     return inserted.length === 1;
   }
+
+  /** Delivery records: durable, since the platform is answered 200 once one is written. */
+  private readonly deliveryRecords: WriteGroups;
+  /** Processed deliveries' outcomes: not waiting for the disk (a lost one is processed again). */
+  private readonly deliveryOutcomes: WriteGroups;
 
   /**
    * Records the outcome. A failure is retried with back-off (`retry.delaySeconds`); after
@@ -196,13 +249,14 @@ export class PluginStateRepository {
   ): Promise<'processed' | 'failed' | 'dead'> {
     if (outcome.ok) {
       // The common case needs nothing read first: one statement, one round trip (issue 13).
-      await this.db.tenantBatch(tenantId, (knex) => ({
-        done: knex('webhook_deliveries')
+      // Grouped with other outcomes, not waiting for the disk: lost in a crash, the delivery stays
+      // 'received' and is processed again by the sweeper (processing is idempotent: upserts keyed
+      // by the platform's ids and times).
+      await this.deliveryOutcomes.run(tenantId, (knex) =>
+        knex('webhook_deliveries')
           .where({ plugin_id: pluginId, delivery_id: deliveryId })
           .update({ status: 'processed', error: null, processed_at: knex.fn.now(), attempts: knex.raw('attempts + 1'), next_attempt_at: null }) as unknown as ReadQuery<unknown[]>,
-        // Not waiting for the disk: lost in a crash, the delivery stays 'received' and is processed
-        // again by the sweeper (processing is idempotent: upserts keyed by the platform's ids and times).
-      }), { durable: false });
+      );
       return 'processed';
     }
     return this.db.tenant(tenantId, async (trx) => {
@@ -265,6 +319,7 @@ export class PluginStateRepository {
       const { sealed, value } = await work(row.secrets_encrypted as string | null);
       if (sealed !== undefined) {
         await trx('plugin_installations').where({ id: installationId }).update({ secrets_encrypted: sealed, updated_at: trx.fn.now() });
+        this.forgetAccounts();
       }
       return value;
     });

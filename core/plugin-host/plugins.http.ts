@@ -116,25 +116,33 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
       deliveries.inc({ plugin: pluginId, outcome: 'rejected' });
       return new HttpProblem(401, 'webhook-signature-invalid', 'Invalid webhook signature', 'The signature does not match the body.', { code: 'WEBHOOK_SIGNATURE_INVALID' });
     };
-    // An unknown account cannot be verified; it gets the same answer as a bad signature.
-    const installation = await repository.findInstallationForAccount(pluginId, identity.externalId);
-    if (!installation) throw signatureInvalid();
-    const ctx = createPluginContext(hosted, installation, deps);
-    let verified = false;
-    try {
-      verified = await webhooks.verify(ctx, request);
-    } catch (error) {
-      logger.warn({ pluginId, err: error }, 'webhook verify threw; treated as invalid');
+    const verifiedWith = async (installation: InstallationRow) => {
+      const ctx = createPluginContext(hosted, installation, deps);
+      try {
+        return (await webhooks.verify(ctx, request)) ? ctx : undefined;
+      } catch (error) {
+        logger.warn({ pluginId, err: error }, 'webhook verify threw; treated as invalid');
+        return undefined;
+      }
+    };
+    // An unknown account cannot be verified; it gets the same answer as a bad signature. A delivery
+    // that fails against a kept installation is tried once more against the stored one (its secret
+    // may have changed on another instance within the last seconds).
+    let installation = await repository.findInstallationForAccount(pluginId, identity.externalId);
+    let ctx = installation && (await verifiedWith(installation));
+    if (installation && !ctx) {
+      installation = await repository.findInstallationForAccount(pluginId, identity.externalId, { fresh: true });
+      ctx = installation && (await verifiedWith(installation));
     }
-    if (!verified) throw signatureInvalid();
+    if (!installation || !ctx) throw signatureInvalid();
 
-    const fresh = await repository.recordDelivery(installation.tenant_id, {
-      pluginId,
-      deliveryId: identity.deliveryId,
-      topic: identity.topic,
-      payload: request.rawBody,
-      headers: request.headers,
-    });
+    const fresh = await repository
+      .recordDelivery(installation.tenant_id, { pluginId, deliveryId: identity.deliveryId, topic: identity.topic, payload: request.rawBody, headers: request.headers })
+      .catch((error: unknown) => {
+        // The store was deleted in the seconds its installation was kept (foreign key gone): as unknown.
+        if ((error as { code?: string }).code === '23503') throw signatureInvalid();
+        throw error;
+      });
     if (!fresh) {
       deliveries.inc({ plugin: pluginId, outcome: 'duplicate' });
       res.status(200).json({ status: 'duplicate' });

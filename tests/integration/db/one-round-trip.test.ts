@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Database, inTransaction, TenantIdError } from '../../../core/db/database.ts';
 import { inlineStatement } from '../../../core/db/one-round-trip.ts';
+import { WriteGroups } from '../../../core/db/write-groups.ts';
 import { TenancyRepository } from '../../../core/tenancy/tenancy.repository.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 
@@ -159,6 +160,77 @@ describe('one-round-trip tenant reads', () => {
       const { rows } = await single.knex.raw(`SELECT current_user AS who, coalesce(current_setting('app.tenant_id', true), '') AS tenant, txid_current_if_assigned() AS tx`);
       expect(rows[0]).toMatchObject({ tenant: '', tx: null });
       expect(rows[0].who).not.toBe('concierge_app');
+    });
+  });
+  describe('group commit: several tenants in one message (tenantsBatch, WriteGroups)', () => {
+    const delivery = (knex: import('knex').Knex, tenantId: string, id: string, topic: string | null = 'products/update') =>
+      knex('webhook_deliveries')
+        .insert({ tenant_id: tenantId, plugin_id: 'group-test', delivery_id: id, topic, payload: Buffer.from(id), headers: '{}' })
+        .onConflict(['tenant_id', 'plugin_id', 'delivery_id'])
+        .ignore()
+        .returning(['delivery_id', 'tenant_id']);
+    const stored = async (tenantId: string) =>
+      (await t.db.tenant(tenantId, (trx) => trx('webhook_deliveries').where({ plugin_id: 'group-test' }).orderBy('delivery_id').select('delivery_id'))).map((r) => r.delivery_id as string);
+
+    it('runs each statement under its own tenant, all or nothing', async () => {
+      const results = await single.tenantsBatch([
+        { tenantId: a, build: (knex) => delivery(knex, a, 'g1-a') },
+        { tenantId: b, build: (knex) => delivery(knex, b, 'g1-b') },
+        // Under A's setting, B's rows are invisible.
+        { tenantId: a, build: (knex) => knex('webhook_deliveries').where({ tenant_id: b, plugin_id: 'group-test' }).select('delivery_id') },
+      ]);
+      expect(results).toEqual([[{ delivery_id: 'g1-a', tenant_id: a }], [{ delivery_id: 'g1-b', tenant_id: b }], []]);
+      // A row for B written under A's setting is refused by row-level security, and the whole message with it.
+      await expect(
+        single.tenantsBatch([
+          { tenantId: a, build: (knex) => delivery(knex, a, 'g2-a') },
+          { tenantId: a, build: (knex) => delivery(knex, b, 'g2-b') },
+        ]),
+      ).rejects.toThrow(/row-level security/);
+      expect(await stored(a)).toEqual(['g1-a']);
+      expect(await stored(b)).toEqual(['g1-b']);
+      const { rows } = await single.knex.raw(`SELECT current_user AS who, coalesce(current_setting('app.tenant_id', true), '') AS tenant`);
+      expect(rows[0]).toMatchObject({ tenant: '' });
+      expect(rows[0].who).not.toBe('concierge_app');
+    });
+
+    it('sends writes that arrive together as one message, each caller getting its own rows', async () => {
+      const groups = new WriteGroups(single, { durable: true });
+      const query = vi.spyOn(pg.Client.prototype, 'query');
+      let answers: { delivery_id: string; tenant_id: string }[][];
+      let messages: number;
+      try {
+        answers = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => {
+            const tenantId = i % 2 === 0 ? a : b;
+            return groups.run(tenantId, (knex) => delivery(knex, tenantId, `g3-${String(i).padStart(2, '0')}`) as never) as Promise<{ delivery_id: string; tenant_id: string }[]>;
+          }),
+        );
+        messages = query.mock.calls.length;
+      } finally {
+        query.mockRestore();
+      }
+      expect(messages).toBe(1);
+      answers.forEach((rows, i) => expect(rows).toEqual([{ delivery_id: `g3-${String(i).padStart(2, '0')}`, tenant_id: i % 2 === 0 ? a : b }]));
+      // A write already made answers no rows (RETURNING of ON CONFLICT DO NOTHING), in the same group too.
+      const again = await Promise.all([groups.run(a, (knex) => delivery(knex, a, 'g3-00') as never), groups.run(a, (knex) => delivery(knex, a, 'g3-new') as never), groups.run(a, (knex) => delivery(knex, a, 'g3-new') as never)]);
+      expect(again.map((rows) => rows.length)).toEqual([0, 1, 0]);
+      expect((await stored(b)).filter((id) => id.startsWith('g3-'))).toHaveLength(20);
+    });
+
+    it('a bad write fails alone: the rest of its group is written', async () => {
+      const groups = new WriteGroups(single, { durable: false });
+      const outcomes = await Promise.allSettled([
+        groups.run(a, (knex) => delivery(knex, a, 'g4-ok-1') as never),
+        // topic is NOT NULL: this statement fails, and with it the group's message.
+        groups.run(a, (knex) => delivery(knex, a, 'g4-bad', null) as never),
+        groups.run(b, (knex) => delivery(knex, b, 'g4-ok-2') as never),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/topic/);
+      expect(await stored(a)).toContain('g4-ok-1');
+      expect(await stored(a)).not.toContain('g4-bad');
+      expect(await stored(b)).toContain('g4-ok-2');
     });
   });
 });

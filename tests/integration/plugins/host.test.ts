@@ -159,6 +159,46 @@ describe('webhooks through the host', () => {
     expect(product).toMatchObject({ title: 'Linen Shirt', price_cents: 5900, source: 'acme', external_id: '42' });
   });
 
+  it('takes a burst together: every delivery stored once, a redelivery inside the burst answered as a duplicate', async () => {
+    const sends = Array.from({ length: 30 }, (_, i) => {
+      const body = JSON.stringify({ id: 500 + i, handle: `burst-${i}`, title: `Burst ${i}`, price: '5.00' });
+      return deliver(body, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': `burst-${i}`, 'x-acme-topic': 'products/update', 'x-acme-signature': sign(body) });
+    });
+    const again = JSON.stringify({ id: 500, handle: 'burst-0', title: 'Burst 0', price: '5.00' });
+    sends.push(deliver(again, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'burst-0', 'x-acme-topic': 'products/update', 'x-acme-signature': sign(again) }));
+    const answers = await Promise.all(
+      sends.map(async (sent) => {
+        const res = await sent;
+        return { status: res.status, body: (await res.json()) as { status: string } };
+      }),
+    );
+    expect(answers.filter((a) => a.status !== 200), JSON.stringify(answers.filter((a) => a.status !== 200))).toEqual([]);
+    expect(answers.filter((a) => a.body.status === 'accepted')).toHaveLength(30);
+    expect(answers.filter((a) => a.body.status === 'duplicate')).toHaveLength(1);
+    await waitFor(async () => {
+      const rows = await app.database.db.tenant(tenantId, (trx) => trx('webhook_deliveries').where('delivery_id', 'like', 'burst-%').select('status'));
+      return rows.length === 30 && rows.every((r) => r.status === 'processed');
+    });
+    const products = await app.database.db.tenant(tenantId, (trx) => trx('products').where('handle', 'like', 'burst-%').count({ n: '*' }).first());
+    expect(Number(products?.n)).toBe(30);
+  });
+
+  it("verifies against the stored secret when another instance changed it in the seconds this one keeps the installation", async () => {
+    const warm = JSON.stringify({ id: 60, handle: 'warm', title: 'Warm', price: '1.00' });
+    expect((await deliver(warm, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-warm', 'x-acme-signature': sign(warm) })).status).toBe(200);
+    // Another instance rotates the secret: a write this instance's repository never saw.
+    const box = new SecretBox(TEST_SECRET_KEY, 'plugin-secrets');
+    await app.database.db.knex('plugin_installations').where({ tenant_id: tenantId, plugin_id: 'acme' }).update({ secrets_encrypted: box.seal(JSON.stringify({ webhookSecret: 'rotated-secret' })) });
+    const body = JSON.stringify({ id: 61, handle: 'rotated', title: 'Rotated', price: '1.00' });
+    const res = await deliver(body, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-rotated', 'x-acme-signature': sign(body, 'rotated-secret') });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'accepted' });
+    // The old secret no longer opens the door once the stored row has been read again.
+    const old = JSON.stringify({ id: 62, handle: 'old', title: 'Old', price: '1.00' });
+    expect((await deliver(old, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-old', 'x-acme-signature': sign(old) })).status).toBe(401);
+    await app.database.db.knex('plugin_installations').where({ tenant_id: tenantId, plugin_id: 'acme' }).update({ secrets_encrypted: box.seal(JSON.stringify({ webhookSecret: SECRET })) });
+  });
+
   it('processes a delivery again when a crash cut its processing short after the 200', async () => {
     const body = JSON.stringify({ id: 77, handle: 'wool-scarf', title: 'Wool Scarf', price: '35.00' });
     const headers = { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-77', 'x-acme-topic': 'products/update' };
