@@ -4,6 +4,9 @@
 // earlier event id) to POST /webhooks/shopify for a fixed time, between two /healthz baselines.
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/plugins/shopify-webhooks.bench.ts [clients=16] [seconds=5]
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import inspector from 'node:inspector';
+import path from 'node:path';
 import os from 'node:os';
 import pino from 'pino';
 import { createApplication } from '../../core/bootstrap.ts';
@@ -39,6 +42,9 @@ const config = loadConfig({
 });
 const app = await createApplication(config, { logger: pino({ level: 'silent' }), firstOwner: false });
 const { url } = await app.listen();
+
+const post = (session: inspector.Session, method: string) =>
+  new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
 
 /** Runs `clients` loops of `once` for `seconds`; returns completed calls per second. */
 async function rate(once: (worker: number, i: number) => Promise<boolean>): Promise<{ perSecond: number; failed: number }> {
@@ -97,7 +103,22 @@ try {
 
   await rate(healthz); // warm-up
   const before = await rate(healthz);
+  // BENCH_CPU_PROF=<dir>: a CPU profile of the delivery phase alone (this process: client and server).
+  const profiler = process.env.BENCH_CPU_PROF ? new inspector.Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await post(profiler, 'Profiler.enable');
+    await post(profiler, 'Profiler.start');
+  }
   const hooks = await rate(deliver);
+  if (profiler) {
+    const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
+    await mkdir(process.env.BENCH_CPU_PROF!, { recursive: true });
+    const file = path.join(process.env.BENCH_CPU_PROF!, `webhooks-${Date.now()}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    console.log(`  CPU profile of the delivery phase: ${file}`);
+    profiler.disconnect();
+  }
   // Processing runs behind the answers (a bounded queue): how long until the burst is processed.
   const drainStart = performance.now();
   const counts = () => app.db.system((trx) => trx('webhook_deliveries').select(trx.raw(`count(*) FILTER (WHERE status = 'processed')::int AS processed, count(*)::int AS total`)).first());

@@ -83,6 +83,20 @@ describe('one-round-trip tenant reads', () => {
     expect(rows.values[0]).toEqual({ doc: { quote: "it's", dollar: '$1' }, ids: [a, b], bytes: Buffer.from([0, 1, 254, 255]), day: expect.any(Date), next: 42 });
   });
 
+  it('sends bytea byte for byte: quotes, backslashes, a leading \\x, NUL, every byte value, nothing', async () => {
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const samples = [
+      Buffer.from(`{"title":"it's \\x41 a \\\\ 'quote' \u00e9t\u00e9 \u2603"}\n\u0000\u0001`, 'utf8'),
+      Buffer.from('\\x41'),
+      Buffer.from('\\\\x41 starts with backslashes'),
+      every,
+      Buffer.concat([Buffer.from('mostly text '.repeat(30)), every]),
+      Buffer.alloc(0),
+    ];
+    const rows = await single.tenantBatch(a, (knex) => Object.fromEntries(samples.map((bytes, i) => [`s${i}`, knex.select(knex.raw('?::bytea AS bytes', [bytes]))])));
+    samples.forEach((bytes, i) => expect((rows as Record<string, { bytes: Buffer }[]>)[`s${i}`]![0]!.bytes.equals(bytes), `sample ${i}`).toBe(true));
+  });
+
   it('replaces placeholders only outside quoted text, identifiers, dollar quotes and comments', () => {
     const sql = `select '$1 it''s', "col$1", E'x\\'$1', $$ $1 $$, $t$ $1 $t$ -- $1\n, /* $1 */ $1, $2`;
     expect(inlineStatement({ sql, bindings: ["o'k", 7] })).toBe(`select '$1 it''s', "col$1", E'x\\'$1', $$ $1 $$, $t$ $1 $t$ -- $1\n, /* $1 */ 'o''k', '7'`);
