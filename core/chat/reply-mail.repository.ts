@@ -1,4 +1,5 @@
-import type { Database, Tx } from '../db/database.ts';
+import type { Database, ReadQuery, Tx } from '../db/database.ts';
+import { WriteGroups } from '../db/write-groups.ts';
 import { OutboxTable, type OutboxRow } from '../mail/outbox-table.ts';
 import type { ConversationRow, MessageRow } from './chat.repository.ts';
 
@@ -18,8 +19,12 @@ export interface ReplyMailRow extends OutboxRow {
 }
 
 export class ReplyMailRepository extends OutboxTable<ReplyMailRow> {
+  /** Presence marks: grouped (a reconnect storm opens thousands of streams at once), not waiting for the disk. */
+  private readonly presence: WriteGroups;
+
   constructor(db: Database) {
     super(db, 'chat_reply_mails');
+    this.presence = new WriteGroups(db, { durable: false });
   }
 
   /**
@@ -57,17 +62,24 @@ export class ReplyMailRepository extends OutboxTable<ReplyMailRow> {
    * Presence of one tenant's conversations: seen at `seenAt`; `onlineUntil` set (a stream is open,
    * or ended at that moment) or left as it was (a history read). Never touches `updated_at`: the
    * merchant's list orders by activity, and a shopper watching is not activity.
+   *
+   * One statement, sent with the marks written at the same moment (core/db/write-groups.ts): ten
+   * thousand widgets reconnecting after a deploy cost a few messages, not ten thousand transactions
+   * queueing for the pool. One instance's marks reach the database in the order they were made; a
+   * lost mark (a crash before the disk) costs at most a reply mail that was not needed.
    */
-  markSeen(tenantId: string, conversationIds: string[], seenAt: Date, onlineUntil?: Date): Promise<void> {
-    if (conversationIds.length === 0) return Promise.resolve();
-    return this.db.tenant(tenantId, async (trx) => {
-      await trx('conversations')
-        .where({ tenant_id: tenantId })
-        .whereIn('id', conversationIds)
-        // Marks written out of order (an open's write landing after the close's) must not undo a later one.
-        .where((q) => q.whereNull('visitor_seen_at').orWhere('visitor_seen_at', '<=', seenAt))
-        .update({ visitor_seen_at: seenAt, ...(onlineUntil ? { visitor_online_until: onlineUntil } : {}) });
-    });
+  async markSeen(tenantId: string, conversationIds: string[], seenAt: Date, onlineUntil?: Date): Promise<void> {
+    if (conversationIds.length === 0) return;
+    await this.presence.run(
+      tenantId,
+      (knex) =>
+        knex('conversations')
+          .where({ tenant_id: tenantId })
+          .whereIn('id', conversationIds)
+          // Marks written out of order (another instance's, or an open's landing after the close's) must not undo a later one.
+          .where((q) => q.whereNull('visitor_seen_at').orWhere('visitor_seen_at', '<=', seenAt))
+          .update({ visitor_seen_at: seenAt, ...(onlineUntil ? { visitor_online_until: onlineUntil } : {}) }) as unknown as ReadQuery<unknown[]>,
+    );
   }
 
   /** The shopper's "stop emails for this conversation": pending mails are cancelled too. Idempotent. */
