@@ -83,7 +83,10 @@ export class InstallationsService {
   }
 
   /** `GET /plugins/:id/install` (platform) and `GET /plugins/:id/connect` (tenant). */
-  async begin(pluginId: string, input: { origin: 'tenant' | 'platform'; tenantId?: string; query: Record<string, string>; rawQuery: string }): Promise<InstallAnswer> {
+  async begin(
+    pluginId: string,
+    input: { origin: 'tenant' | 'platform'; tenantId?: string; query: Record<string, string>; rawQuery: string; /** A dashboard page a platform deep link names ("bookings"); checked by the route. */ page?: string },
+  ): Promise<InstallAnswer> {
     const hosted = this.installable(pluginId);
     const state = await this.deps.states.issue({ pluginId, origin: input.origin, tenantId: input.origin === 'tenant' ? input.tenantId! : null });
     let step: InstallStep;
@@ -114,7 +117,7 @@ export class InstallationsService {
         // The platform opens the app in its admin: install once (no active installation yet), then the embedded dashboard.
         const binding = await this.deps.states.consume(pluginId, state);
         if (!binding) throw new PluginError('INSTALL_STATE_INVALID', 'the install state expired');
-        const existing = await this.deps.repository.findInstallationForAccount(pluginId, step.externalId);
+        const existing = await this.deps.repository.findInstallationForAccount(pluginId, step.externalId, { fresh: true });
         if (existing?.status !== 'active') {
           let result: InstallResult;
           try {
@@ -125,7 +128,7 @@ export class InstallationsService {
           if (result.externalId !== step.externalId) throw this.refusal(pluginId, new Error('install() returned another account than it opened'));
           await this.store(hosted, binding.origin, binding.tenant_id ?? undefined, { ...result, redirectUrl: undefined });
         }
-        return { status: 302, location: `/admin?${new URLSearchParams(step.dashboardQuery).toString()}` };
+        return { status: 302, location: `/admin${input.page ? `/${input.page}` : ''}?${new URLSearchParams(step.dashboardQuery).toString()}` };
       }
       case 'snippet':
         await this.deps.states.consume(pluginId, state);

@@ -188,10 +188,15 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
       handler(req, res).catch((error: unknown) => answerProblem(res, next, error));
     };
     // Platform-started install: no login; the state is bound to "new tenant" (or the account's tenant).
-    app.get(
-      '/plugins/:pluginId/install',
-      wrap(async (req, res) => sendAnswer(res, await installations.begin(String(req.params.pluginId), { origin: 'platform', query: stringQuery(req), rawQuery: rawQueryOf(req) }))),
-    );
+    // A path after /install is a platform deep link (Shopify appends it to the app URL): the page of
+    // the dashboard it names opens, when it is a plain page path (else the inbox).
+    const begin = wrap(async (req, res) => {
+      const rest = (req.params as { rest?: string[] }).rest;
+      const page = rest && rest.length <= 3 && rest.every((segment) => /^[a-z0-9-]{1,40}$/.test(segment)) ? rest.join('/') : undefined;
+      sendAnswer(res, await installations.begin(String(req.params.pluginId), { origin: 'platform', query: stringQuery(req), rawQuery: rawQueryOf(req), ...(page ? { page } : {}) }));
+    });
+    app.get('/plugins/:pluginId/install', begin);
+    app.get('/plugins/:pluginId/install/{*rest}', begin);
     // A signed-in merchant connects an account of the platform to their store.
     app.get(
       '/plugins/:pluginId/connect',

@@ -85,7 +85,8 @@ export function documentPluginRoutes(registry: OpenAPIRegistry, installs: boolea
     operationId: 'getPluginInstall',
     tags: ['plugins'],
     summary: 'Install started from the platform (e.g. Shopify\'s app URL)',
-    description: "Checks the platform's signed parameters and redirects to the platform's grant screen (Shopify: managed install or OAuth), or, when the shop is already installed, to `/admin`.",
+    description:
+      "Checks the platform's signed parameters and redirects to the platform's grant screen (Shopify: managed install or OAuth), or, when the shop is already installed, to `/admin`. A platform deep link appends a dashboard page to this path (`/plugins/shopify/install/bookings`): that page opens instead of the inbox.",
     request: { params: PluginIdParams, query: InstallQuery },
     responses: {
       200: { description: 'Finished without a redirect', content: { 'application/json': { schema: InstallDoneSchema } } },

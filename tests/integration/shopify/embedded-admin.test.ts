@@ -68,6 +68,20 @@ describe('the dashboard inside the Shopify admin', () => {
     expect((await openInAdmin(shopB)).status).toBe(302);
     expect(fake.counters.tokenExchanges).toBe(2);
 
+    // A deep link (Shopify appends the path to the app URL) opens that page of the dashboard; a path
+    // that is not a plain page path opens the inbox, and the query stays signed as before.
+    const deep = fake.signInstallQuery(shopA, { embedded: '1', id_token: fake.mintSessionToken(shopA) });
+    const bookings = await fetch(`${app.url}/plugins/shopify/install/bookings?${deep.query}`, { redirect: 'manual' });
+    expect(bookings.status).toBe(302);
+    const bookingsAt = new URL(bookings.headers.get('location')!, app.url);
+    expect(bookingsAt.pathname).toBe('/admin/bookings');
+    expect(bookingsAt.searchParams.get('shop')).toBe(shopA.domain);
+    const odd = await fetch(`${app.url}/plugins/shopify/install/..%2F..%2Fevil?${deep.query}`, { redirect: 'manual' });
+    expect(new URL(odd.headers.get('location')!, app.url).pathname).toBe('/admin');
+    const unsigned = await fetch(`${app.url}/plugins/shopify/install/bookings?shop=${shopA.domain}&embedded=1`, { redirect: 'manual' });
+    expect(unsigned.status).toBeGreaterThanOrEqual(400);
+    expect(fake.counters.tokenExchanges).toBe(2);
+
     // A forged id_token on a first open installs nothing.
     const forged = fake.signInstallQuery(stranger, { embedded: '1', id_token: fake.mintSessionToken(stranger, { secret: 'shpss_forged' }) });
     const refused = await fetch(`${app.url}/plugins/shopify/install?${forged.query}`, { redirect: 'manual' });
