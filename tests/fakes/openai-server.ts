@@ -45,6 +45,8 @@ interface StreamOptions {
   usage?: Partial<FakeUsage>;
   /** Leave out the usage chunk even when the client asked for it (some compatible servers do). */
   omitUsage?: boolean;
+  /** Stop after this many text chunks until `until` settles (a test acts mid-answer there, however slow the machine). */
+  hold?: { afterChunks: number; until: Promise<void> };
 }
 
 export type FakeTurn =
@@ -215,6 +217,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (i > 0) await pause();
       if (res.destroyed) return;
       write(chunk(events[i]!));
+      if (turn.hold && i === turn.hold.afterChunks) await turn.hold.until;
     }
     if (turn.type === 'break') {
       await sleep(5); // let the written chunks reach the client before the cut

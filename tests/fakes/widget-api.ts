@@ -53,7 +53,14 @@ import {
 } from '../../core/wire/widget.ts';
 
 export type FakeReply =
-  | { text: string; cards?: Card[]; chunkSize?: number; delayMs?: number }
+  | {
+      text: string;
+      cards?: Card[];
+      chunkSize?: number;
+      delayMs?: number;
+      /** Stop streaming once this many characters went out, until `until` settles (a test cuts the stream there). */
+      hold?: { afterChars: number; until: Promise<void> };
+    }
   | { error: StreamErrorEvent['code'] }
   | null;
 export type ReplyFn = (text: string, context: { conversationId: string; fake: WidgetFake }) => FakeReply | Promise<FakeReply>;
@@ -310,11 +317,16 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
     conversation.messages.push(message);
     emit(conversation.id, 'message.created', { messageId: message.id, role: 'assistant', text: '', createdAt: message.createdAt });
     const size = answer.chunkSize ?? 6;
+    let held = false;
     for (let i = 0; i < answer.text.length; i += size) {
       await sleep(answer.delayMs ?? deltaDelay);
       const delta = answer.text.slice(i, i + size);
       message.text += delta;
       emit(conversation.id, 'message.delta', { messageId: message.id, role: 'assistant', delta });
+      if (answer.hold && !held && message.text.length >= answer.hold.afterChars) {
+        held = true;
+        await answer.hold.until;
+      }
     }
     message.text = answer.text;
     message.cards = answer.cards ?? [];

@@ -35,7 +35,11 @@ afterAll(async () => {
 
 describe('a connection cut mid-answer', () => {
   it('resumes with Last-Event-ID: the whole answer once, no duplicated text, no gap in the event ids', async () => {
-    llm.script(fakeTurn.text(ANSWER, { chunks: 20, delayMs: 100 }));
+    // The model holds the answer after 5 of its 20 chunks until the connection is cut, so the cut
+    // lands mid-answer however slow the machine is.
+    let releaseModel!: () => void;
+    const cutDone = new Promise<void>((resolve) => (releaseModel = resolve));
+    llm.script(fakeTurn.text(ANSWER, { chunks: 20, delayMs: 40, hold: { afterChunks: 5, until: cutDone } }));
     const { context, page } = await shopperPage(rig, { proxy: { server: proxy.server, bypass: '<-loopback>' } });
     const stream = await recordStream(page);
     await page.goto(`${rig.url}/`);
@@ -54,6 +58,7 @@ describe('a connection cut mid-answer', () => {
     // on the server: the rest can only arrive by replay from the event log.
     const hold = proxy.holdStreams();
     expect(proxy.cutStreams()).toBe(1);
+    releaseModel();
     const conversationId = stream.conversationId();
     await expect
       .poll(async () => (await serverWidgetEvents(rig, conversationId)).some((e) => e.type === 'message.completed' && (e.data as { role: string }).role === 'assistant'), {

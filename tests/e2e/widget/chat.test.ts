@@ -26,10 +26,12 @@ describe('chat', () => {
   it('streams an answer after a typing indicator and announces it politely', async () => {
     const answer = 'Our **Trail 29** costs 1299 EUR and ships in 2 days.';
     // Half a second before the first token, like a model thinking: the typing indicator shows meanwhile.
+    // The fake then holds the answer after 9 characters until the test has seen it mid-stream.
+    let release!: () => void;
+    const seenMidStream = new Promise<void>((resolve) => (release = resolve));
     rig.fake.setReply(async () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      // Slow enough (about 2 s in all) that a loaded test process still sees it mid-stream.
-      return { text: answer, chunkSize: 3, delayMs: 120 };
+      return { text: answer, chunkSize: 3, delayMs: 60, hold: { afterChars: 9, until: seenMidStream } };
     });
     const { context, page } = await newPage(rig);
     await openChat(page);
@@ -41,6 +43,7 @@ describe('chat', () => {
     await expect.poll(async () => (await last.textContent())?.length ?? 0, { interval: 20 }).toBeGreaterThan(3);
     const partial = (await last.textContent()) ?? '';
     expect(partial.length).toBeLessThan('Our Trail 29 costs 1299 EUR and ships in 2 days.'.length);
+    release();
 
     await expect.poll(() => last.textContent(), { timeout: 15_000 }).toBe('Our Trail 29 costs 1299 EUR and ships in 2 days.');
     expect(await last.locator('strong').textContent()).toBe('Trail 29');
@@ -114,22 +117,33 @@ describe('chat', () => {
 
   it('resumes a stream cut mid-answer with Last-Event-ID, without gaps or repeats', async () => {
     const answer = 'One two three four five six seven eight nine ten eleven twelve.';
-    // About 2.5 s in all, so the cut below lands mid-answer even in a loaded test process.
-    rig.fake.setReply(() => ({ text: answer, chunkSize: 4, delayMs: 150 }));
+    // The fake holds the answer after its first 12 characters until the stream is cut, so the cut
+    // lands mid-answer however slow the machine is.
+    let release!: () => void;
+    const cutDone = new Promise<void>((resolve) => (release = resolve));
+    rig.fake.setReply(() => ({ text: answer, chunkSize: 4, delayMs: 30, hold: { afterChars: 12, until: cutDone } }));
     const { context, page } = await newPage(rig);
     await openChat(page);
-    const before = rig.fake.state.requests.length;
     await say(page, 'count for me');
     const last = page.locator(assistantBubbles).last().locator('.cc-md');
     await expect.poll(async () => (await last.textContent())?.length ?? 0, { interval: 20 }).toBeGreaterThan(0);
+    const cut = rig.fake.state.requests.length;
     rig.fake.dropStreams();
+    expect((await last.textContent())?.length ?? 0).toBeLessThan(answer.length);
+    release();
     await expect.poll(() => last.textContent(), { timeout: 10_000 }).toBe(answer);
 
-    const reconnects = rig.fake.state.requests
-      .slice(before)
-      .filter((r) => r.path.endsWith('/events') && typeof r.headers['last-event-id'] === 'string');
-    expect(reconnects.length).toBeGreaterThan(0);
-    expect(Number(reconnects[0]!.headers['last-event-id'])).toBeGreaterThan(0);
+    // The stream comes back from where it was cut: EventSource's own reconnect sends the
+    // Last-Event-ID header, the widget's fresh connection (when EventSource gave up) ?lastEventId=.
+    // Which one happens first depends on timing; either must carry a position past the start.
+    const resumedFrom = () =>
+      rig.fake.state.requests
+        .slice(cut)
+        .filter((r) => r.path.endsWith('/events'))
+        .map((r) => r.headers['last-event-id'] ?? r.query.lastEventId)
+        .filter((id): id is string => typeof id === 'string');
+    await expect.poll(() => resumedFrom().length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(Number(resumedFrom()[0])).toBeGreaterThan(0);
     await context.close();
   });
 
