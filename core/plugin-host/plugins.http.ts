@@ -1,6 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import { COMPLIANCE_EVENT_TYPES, isPluginError, type InstallCallbackRequest, type WebhookRequest } from '@concierge/plugin-sdk';
+import { COMPLIANCE_EVENT_TYPES, isPluginError, PLUGIN_ID, type InstallCallbackRequest, type WebhookRequest } from '@concierge/plugin-sdk';
 import { authOf } from '../accounts/index.ts';
 import type { HttpModule } from '../http/app.ts';
 import type { Metrics } from '../http/metrics.ts';
@@ -26,6 +26,13 @@ export interface PluginsHttpDeps {
   /** Guard of `/plugins/:id/connect` (a signed-in merchant who may change plugins). */
   requireMerchant?: RequestHandler;
   retry?: RetryPolicy;
+}
+
+/** The plugin a route names; anything that cannot be a plugin id is 404 without being echoed (it may hold NUL or markup). */
+function pluginIdOf(req: Request): string {
+  const id = String(req.params.pluginId);
+  if (!PLUGIN_ID.test(id)) throw problems.notFound('No plugin of that name is installed here.');
+  return id;
 }
 
 const rawQueryOf = (req: Request) => (req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
@@ -98,7 +105,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
   }
 
   async function receive(req: Request, res: Response) {
-    const pluginId = String(req.params.pluginId);
+    const pluginId = pluginIdOf(req);
     const hosted = host.get(pluginId);
     const webhooks = hosted?.plugin.webhooks;
     if (!hosted || !webhooks) throw problems.notFound(`No plugin "${pluginId}" receives webhooks here.`);
@@ -193,7 +200,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
     const begin = wrap(async (req, res) => {
       const rest = (req.params as { rest?: string[] }).rest;
       const page = rest && rest.length <= 3 && rest.every((segment) => /^[a-z0-9-]{1,40}$/.test(segment)) ? rest.join('/') : undefined;
-      sendAnswer(res, await installations.begin(String(req.params.pluginId), { origin: 'platform', query: stringQuery(req), rawQuery: rawQueryOf(req), ...(page ? { page } : {}) }));
+      sendAnswer(res, await installations.begin(pluginIdOf(req), { origin: 'platform', query: stringQuery(req), rawQuery: rawQueryOf(req), ...(page ? { page } : {}) }));
     });
     app.get('/plugins/:pluginId/install', begin);
     app.get('/plugins/:pluginId/install/{*rest}', begin);
@@ -202,7 +209,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
       '/plugins/:pluginId/connect',
       ...(deps.requireMerchant ? [deps.requireMerchant] : []),
       wrap(async (req, res) =>
-        sendAnswer(res, await installations.begin(String(req.params.pluginId), { origin: 'tenant', tenantId: authOf(req).tenantId, query: stringQuery(req), rawQuery: rawQueryOf(req) })),
+        sendAnswer(res, await installations.begin(pluginIdOf(req), { origin: 'tenant', tenantId: authOf(req).tenantId, query: stringQuery(req), rawQuery: rawQueryOf(req) })),
       ),
     );
     // The platform's answer: GET (OAuth redirect) or POST (WooCommerce posts the keys as JSON).
@@ -218,7 +225,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
         }
       }
       const request: InstallCallbackRequest = { method: req.method === 'POST' ? 'POST' : 'GET', query: stringQuery(req), body, rawBody, headers: lowerHeaders(req) };
-      sendAnswer(res, await installations.callback(String(req.params.pluginId), request));
+      sendAnswer(res, await installations.callback(pluginIdOf(req), request));
     });
     app.get('/plugins/:pluginId/auth/callback', callback);
     app.post('/plugins/:pluginId/auth/callback', express.raw({ type: () => true, limit: '64kb' }), callback);

@@ -1,4 +1,5 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { PLUGIN_ID } from '@concierge/plugin-sdk';
 import { z } from 'zod';
 import { ProblemSchema } from '../wire/shapes.ts';
 
@@ -8,7 +9,7 @@ import { ProblemSchema } from '../wire/shapes.ts';
  * they are described here, next to the module that mounts them (`plugins.http.ts`).
  */
 const PluginIdParams = z.object({
-  pluginId: z.string().regex(/^[a-z0-9-]{1,64}$/).meta({ description: 'The platform plugin, e.g. `shopify`, `woocommerce`, `bigcommerce`.', example: 'shopify' }),
+  pluginId: z.string().regex(PLUGIN_ID).meta({ description: 'The platform plugin, e.g. `shopify`, `woocommerce`, `bigcommerce`.', example: 'shopify' }),
 });
 const opt = (description: string) => z.string().optional().meta({ description });
 /** The platform's own parameters, passed to the plugin as sent (the raw query too, for signatures such as Shopify's `hmac`); others are allowed. */

@@ -221,5 +221,19 @@ describe('webhooks through the host', () => {
   it('answers 400 when the delivery does not say who it is for, and 404 for an unknown plugin', async () => {
     expect((await deliver('{}', {})).status).toBe(400);
     expect((await fetch(`${app.url}/webhooks/nobody`, { method: 'POST', body: '{}' })).status).toBe(404);
+    // A name that cannot be a plugin id is not echoed back (NUL, markup), on every door of the host.
+    for (const [method, path] of [
+      ['POST', '/webhooks/%00%3Cb%3E'],
+      ['GET', '/plugins/%00%3Cb%3E/install'],
+      ['GET', '/plugins/%00%3Cb%3E/auth/callback'],
+      ['POST', '/plugins/%00%3Cb%3E/auth/callback'],
+    ] as const) {
+      const res = await fetch(`${app.url}${path}`, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      const text = await res.text();
+      expect(text).not.toContain('\\u0000');
+      expect(text).not.toContain('<b>');
+    }
   });
 });
