@@ -19,9 +19,21 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   const application = await createApplication(config);
+  // Handlers before the server listens: a service manager may stop us as soon as it sees us ready.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    application.logger.info({ signal }, 'shutting down');
+    application.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   const { url } = await application.listen();
   const base = config.http.publicUrl.startsWith(`http://localhost:${config.http.port}`) ? url : config.http.publicUrl;
-  application.logger.info({ url: base, ms: Date.now() - started }, 'Concierge is ready');
 
   // A login created by this start (demo seed or first owner of an empty database). Never logged.
   const created = application.demo?.admin
@@ -46,19 +58,8 @@ async function main(): Promise<void> {
     await writeFile(file, `${credentials!.join('\n')}\n\nDelete this file once you have signed in and changed the password.\n`, { mode: 0o600 });
     application.logger.warn({ file, email: created.email }, 'created a merchant login with a generated password: it is in this file (delete it after signing in)');
   }
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    application.logger.info({ signal }, 'shutting down');
-    application.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // Ready once everything this start leaves behind (the login file) is in place.
+  application.logger.info({ url: base, ms: Date.now() - started }, 'Concierge is ready');
 }
 
 main().catch((error: unknown) => {
