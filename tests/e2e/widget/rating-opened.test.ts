@@ -28,10 +28,14 @@ describe('widget opens and rating', () => {
     await rate.waitFor();
     await rate.getByRole('button', { name: 'Not helpful', exact: true }).click();
     await expect.poll(() => rig.fake.state.ratings.get(conversationId())?.rating).toBe('down');
+    // The widget marks a choice once the server has taken it: the fake's state changes a moment before.
+    const pressed = (name: string) => rate.getByRole('button', { name, exact: true }).getAttribute('aria-pressed');
+    await expect.poll(() => pressed('Not helpful')).toBe('true');
     await rate.getByRole('button', { name: 'Helpful', exact: true }).click();
     await expect.poll(() => rig.fake.state.ratings.get(conversationId())?.rating).toBe('up');
-    await expect.poll(() => rate.locator('[role="status"]').textContent()).toBe('Thanks for your feedback!');
-    expect(await rate.getByRole('button', { name: 'Helpful', exact: true }).getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => pressed('Helpful')).toBe('true');
+    expect(await pressed('Not helpful')).toBe('false');
+    expect(await rate.locator('[role="status"]').textContent()).toBe('Thanks for your feedback!');
 
     // Close and open again: a second opening.
     await page.keyboard.press('Escape');
