@@ -114,10 +114,18 @@ export async function startWordPress(options: WordPressOptions = {}): Promise<Wo
   let server: ChildProcess | undefined;
   const cleanup = async () => {
     if (server && server.exitCode === null) {
+      // php -S with workers forks them: signal the whole process group, or they outlive the test.
+      const group = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-server!.pid!, signal);
+        } catch {
+          server!.kill(signal);
+        }
+      };
       const exited = new Promise((resolve) => server!.once('exit', resolve));
-      server.kill('SIGTERM');
+      group('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-      if (server.exitCode === null) server.kill('SIGKILL');
+      if (server.exitCode === null) group('SIGKILL');
     }
     await mysql(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
     await rm(docroot, { recursive: true, force: true });
@@ -217,6 +225,8 @@ ${Object.entries(options.options ?? {})
       cwd: docroot,
       env: { ...process.env, PHP_CLI_SERVER_WORKERS: '4' },
       stdio: ['ignore', 'ignore', 'pipe'],
+      // A process group of its own, so that cleanup reaches the workers too.
+      detached: true,
     });
     let serverLog = '';
     server.stderr?.on('data', (c: Buffer) => {
