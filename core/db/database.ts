@@ -14,7 +14,8 @@ export interface BatchOptions {
   /**
    * `false`: the commit does not wait for its WAL to reach disk (`synchronous_commit = off` for this
    * transaction only). For writes that a crash may lose because something durable redoes them, e.g.
-   * processing a webhook delivery whose durable record is reprocessed until marked done.
+   * processing a webhook delivery whose durable record is reprocessed until marked done, or a
+   * rate-limit hit (a crash may forget the last fraction of a second of hits, never more).
    */
   durable?: boolean;
 }
@@ -80,8 +81,9 @@ export class Database {
   }
 
   /** `tenantBatch` with the system role (cross-tenant work; only the tables granted to it). */
-  async systemBatch<T extends Record<string, ReadQuery<unknown>>>(build: (knex: Knex) => T): Promise<ReadRows<T>> {
-    return readInOneRoundTrip(this.knex, `SELECT set_config('role', '${SYSTEM_ROLE}', true), set_config('app.tenant_id', '', true)`, build(this.knex));
+  async systemBatch<T extends Record<string, ReadQuery<unknown>>>(build: (knex: Knex) => T, options: BatchOptions = {}): Promise<ReadRows<T>> {
+    const relaxed = options.durable === false ? `, set_config('synchronous_commit', 'off', true)` : '';
+    return readInOneRoundTrip(this.knex, `SELECT set_config('role', '${SYSTEM_ROLE}', true), set_config('app.tenant_id', '', true)${relaxed}`, build(this.knex));
   }
 
   /** Cross-tenant work with the system role: it sees only tables whose migration granted it access. */

@@ -1,6 +1,7 @@
 import express from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Database } from '../../../core/db/database.ts';
 import { problemErrorHandler } from '../../../core/http/problem.ts';
 import { listen } from '../../../core/http/server.ts';
@@ -23,6 +24,24 @@ describe('rate-limit counters in PostgreSQL', () => {
   afterAll(async () => {
     await other.close();
     await t.drop();
+  });
+
+  it('counts a hit in one message to PostgreSQL, whose commit does not wait for the disk', async () => {
+    const c = new RateLimitCounters(t.db, clock);
+    await c.hit('one-message', 60); // the pool's connection exists before counting
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    let sent: string[];
+    try {
+      expect((await c.hit('one-message', 60)).count).toBe(2);
+    } finally {
+      sent = query.mock.calls.map((call) => (typeof call[0] === 'string' ? call[0] : (call[0] as { text: string }).text));
+      query.mockRestore();
+    }
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain(`set_config('synchronous_commit', 'off', true)`);
+    expect(sent[0]).toContain('INSERT INTO rate_limit_counters');
+    // The setting was for that one implicit transaction: the connection is back to durable commits.
+    expect((await t.db.knex.raw('SHOW synchronous_commit')).rows[0].synchronous_commit).toBe('on');
   });
 
   it('counts hits in a fixed window and starts again when it ends', async () => {
