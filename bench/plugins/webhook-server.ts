@@ -1,0 +1,91 @@
+// The application under test for bench/plugins/shopify-webhooks.bench.ts, in a process of its own
+// (with the fake Shopify it installs from), so the load generator's CPU does not count as the
+// server's. Talks to the parent over IPC: `ready` once a shop is installed and synced, then
+// `counts`, `profile:start`, `profile:stop` and `stop` on request.
+import { mkdir, writeFile } from 'node:fs/promises';
+import inspector from 'node:inspector';
+import path from 'node:path';
+import pino from 'pino';
+import { createApplication } from '../../core/bootstrap.ts';
+import { loadConfig } from '../../core/config.ts';
+import { payloads, startFakeShopify } from '../../tests/fakes/shopify/index.ts';
+import { openScratchDatabase } from '../scratch-database.ts';
+
+const send = (message: unknown) => process.send?.(message);
+const PUBLIC_URL = 'https://concierge.bench';
+
+async function main() {
+  const scratch = await openScratchDatabase();
+  const fake = await startFakeShopify({ throttle: { maximumAvailable: 2000, restoreRate: 1000 } });
+  const shop = fake.shops.create({ name: 'bench-hooks', email: 'owner@bench-hooks.test' });
+  fake.seedProducts(shop, 50);
+
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_URL,
+    DATABASE_URL: scratch.url,
+    DATA_DIR: scratch.dataDir,
+    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
+    LOG_LEVEL: 'silent',
+    DEMO_SEED: 'false',
+    DB_POOL_MAX: '20',
+    PLUGIN_SHOPIFY_API_KEY: fake.apiKey,
+    PLUGIN_SHOPIFY_API_SECRET: fake.apiSecret,
+    PLUGIN_SHOPIFY_UPSTREAM: fake.url,
+  });
+  const app = await createApplication(config, { logger: pino({ level: 'silent' }), firstOwner: false });
+  const { url } = await app.listen();
+
+  // Install as a merchant would: app URL (signed) → authorize on the fake → callback.
+  const begin = await fetch(`${url}/plugins/shopify/install?${fake.signInstallQuery(shop).query}`, { redirect: 'manual' });
+  const authorize = new URL(begin.headers.get('location')!);
+  const approved = await fetch(`${fake.url}${authorize.pathname}${authorize.search}`, { redirect: 'manual', headers: { 'x-shopify-shop-domain': shop.domain } });
+  const back = new URL(approved.headers.get('location')!);
+  const done = await fetch(`${url}${back.pathname}${back.search}`, { redirect: 'manual' });
+  if (done.status >= 400) throw new Error(`install failed: ${done.status} ${await done.text()}`);
+  await new Promise((r) => setTimeout(r, 2000)); // let the 50-product sync finish
+
+  const bodies = shop.productList().map((p) => JSON.stringify(payloads.productPayload(shop, p)));
+  send({ type: 'ready', url, secret: fake.apiSecret, shopDomain: shop.domain, bodies });
+
+  const profiler = new inspector.Session();
+  const post = (method: string) => new Promise<any>((resolve, reject) => profiler.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+
+  process.on('message', async (message: { type: string; dir?: string }) => {
+    try {
+      if (message.type === 'counts') {
+        const row = await app.db.system((trx) =>
+          trx('webhook_deliveries').select(trx.raw(`count(*) FILTER (WHERE status = 'processed')::int AS processed, count(*)::int AS total`)).first(),
+        );
+        send({ type: 'counts', processed: row.processed, total: row.total });
+      } else if (message.type === 'profile:start') {
+        profiler.connect();
+        await post('Profiler.enable');
+        await post('Profiler.start');
+        send({ type: 'profile:start' });
+      } else if (message.type === 'profile:stop') {
+        const { profile } = await post('Profiler.stop');
+        profiler.disconnect();
+        await mkdir(message.dir!, { recursive: true });
+        const file = path.join(message.dir!, `webhooks-${Date.now()}.cpuprofile`);
+        await writeFile(file, JSON.stringify(profile));
+        send({ type: 'profile:stop', file });
+      } else if (message.type === 'stop') {
+        await app.stop();
+        await fake.close();
+        await scratch.drop();
+        send({ type: 'stopped' });
+        process.exit(0);
+      }
+    } catch (error) {
+      send({ type: 'error', message: error instanceof Error ? error.stack : String(error) });
+    }
+  });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'error', message: error instanceof Error ? error.stack : String(error) });
+  process.exit(1);
+});
