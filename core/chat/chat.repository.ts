@@ -123,6 +123,10 @@ export interface ConversationListFilter {
   after?: { updatedAt: Date; id: string } | undefined;
 }
 
+type AppendedRow = { seq: number; type: ChatEventType; data: unknown };
+const storedEvents = (tenantId: string, conversationId: string, rows: AppendedRow[]): StoredEvent[] =>
+  rows.map((r) => ({ tenantId, conversationId, seq: Number(r.seq), type: r.type, data: r.data })).sort((a, b) => a.seq - b.seq);
+
 export class ChatRepository {
   constructor(private readonly db: Database) {}
 
@@ -139,6 +143,24 @@ export class ChatRepository {
    */
   async appendEvents(trx: Tx, tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
+    const { sql, bindings } = this.appendStatement(tenantId, conversationId, events, options);
+    const { rows } = await trx.raw<{ rows: AppendedRow[] }>(sql, bindings);
+    return storedEvents(tenantId, conversationId, rows);
+  }
+
+  /**
+   * `appendEvents` as a unit of work of its own in ONE round trip (the statement is the whole
+   * implicit transaction: no BEGIN/COMMIT exchange), for writes that read nothing first: the
+   * assistant's streamed text and its delta events.
+   */
+  async appendEventsAtOnce(tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const { sql, bindings } = this.appendStatement(tenantId, conversationId, events, options);
+    const { rows } = await this.db.tenantBatch(tenantId, (knex) => ({ rows: knex.raw<AppendedRow[]>(sql, bindings) }), { durable: options.durable !== false });
+    return storedEvents(tenantId, conversationId, rows);
+  }
+
+  private appendStatement(tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions): { sql: string; bindings: Record<string, unknown> } {
     const n = events.length;
     // Token-stream writes (deltas, typing) need not wait for the WAL flush: a database crash could
     // lose the last few of them, never the stored messages (see docs/decisions/0004).
@@ -160,8 +182,8 @@ export class ChatRepository {
       },
       ...(options.with ?? []).map((w) => w.bindings),
     );
-    const { rows } = await trx.raw<{ rows: { seq: number; type: ChatEventType; data: unknown }[] }>(
-      `WITH ${extra}
+    return {
+      sql: `WITH ${extra}
        c AS (
          UPDATE conversations SET last_event_seq = last_event_seq + :n, updated_at = now()${counted}
          WHERE tenant_id = :tenantId AND id = :conversationId
@@ -176,8 +198,7 @@ export class ChatRepository {
        )
        SELECT seq, type, data${options.notify === false ? '' : `, pg_notify(:channel, :prefix || seq || ':' || type) AS notified`}${commit} FROM ins`,
       bindings,
-    );
-    return rows.map((r) => ({ tenantId, conversationId, seq: Number(r.seq), type: r.type, data: r.data })).sort((a, b) => a.seq - b.seq);
+    };
   }
 
   /** The assistant's streaming message row, written with its first events (`appendEvents` `with`). */
@@ -438,15 +459,15 @@ export class ChatRepository {
    * last minute (rate limit), the newest `limit` messages (oldest first) and the tenant's LLM
    * settings with this month's usage.
    */
-  turnContext(
+  async turnContext(
     tenantId: string,
     conversationId: string,
     options: { limit: number; month: string; clientMessageId?: string | undefined },
   ): Promise<{ conversation: ConversationRow | undefined; duplicateOf: string | undefined; history: MessageRow[]; recentUserMessages: number; settings: Record<string, unknown> }> {
-    return this.db.tenant(tenantId, async (trx) => {
-      const { rows } = await trx.raw<{
-        rows: { conversation: ConversationRow | null; duplicate: string | null; history: MessageRow[] | null; recent: number; settings: Record<string, unknown> | null }[];
-      }>(
+    type Row = { conversation: ConversationRow | null; duplicate: string | null; history: MessageRow[] | null; recent: number; settings: Record<string, unknown> | null };
+    // One statement, sent with the tenant setting as one message (no BEGIN/COMMIT exchange).
+    const { rows } = await this.db.tenantBatch(tenantId, (knex) => ({
+      rows: knex.raw<Row[]>(
         `SELECT
            (SELECT row_to_json(c) FROM conversations c WHERE c.tenant_id = :tenantId AND c.id = :conversationId) AS conversation,
            (SELECT id FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId AND client_message_id = :clientMessageId) AS duplicate,
@@ -460,23 +481,23 @@ export class ChatRepository {
               'used', (SELECT u.prompt_tokens + u.completion_tokens FROM llm_usage_monthly u WHERE u.tenant_id = :tenantId AND u.month = :month))
             FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId) AS settings`,
         { tenantId, conversationId, limit: options.limit, month: options.month, clientMessageId: options.clientMessageId ?? null },
-      );
-      const row = rows[0]!;
-      const dates = <T extends Record<string, unknown>>(r: T, keys: string[]): T => {
-        const out: Record<string, unknown> = { ...r };
-        for (const k of keys) if (out[k]) out[k] = new Date(out[k] as string);
-        return out as T;
-      };
-      return {
-        conversation: row.conversation
-          ? dates(row.conversation as unknown as Record<string, unknown>, ['handoff_requested_at', 'last_message_at', 'visitor_seen_at', 'visitor_online_until', 'reply_mail_stopped_at', 'created_at', 'updated_at']) as unknown as ConversationRow
-          : undefined,
-        duplicateOf: row.duplicate ?? undefined,
-        history: (row.history ?? []).map((m) => dates(m as unknown as Record<string, unknown>, ['created_at', 'completed_at']) as unknown as MessageRow),
-        recentUserMessages: Number(row.recent),
-        settings: row.settings ?? {},
-      };
-    });
+      ),
+    }));
+    const row = rows[0]!;
+    const dates = <T extends Record<string, unknown>>(r: T, keys: string[]): T => {
+      const out: Record<string, unknown> = { ...r };
+      for (const k of keys) if (out[k]) out[k] = new Date(out[k] as string);
+      return out as T;
+    };
+    return {
+      conversation: row.conversation
+        ? (dates(row.conversation as unknown as Record<string, unknown>, ['handoff_requested_at', 'last_message_at', 'visitor_seen_at', 'visitor_online_until', 'reply_mail_stopped_at', 'created_at', 'updated_at']) as unknown as ConversationRow)
+        : undefined,
+      duplicateOf: row.duplicate ?? undefined,
+      history: (row.history ?? []).map((m) => dates(m as unknown as Record<string, unknown>, ['created_at', 'completed_at']) as unknown as MessageRow),
+      recentUserMessages: Number(row.recent),
+      settings: row.settings ?? {},
+    };
   }
 
   /** The newest `limit` messages, oldest first (the model's context). */

@@ -27,7 +27,7 @@ import type { ReplyMailRepository } from './reply-mail.repository.ts';
 import { chatStrings } from './i18n/strings.ts';
 import { teamPresence } from '../tenancy/index.ts';
 import { BUDGET_WARNING_SHARE, LlmSettingsRepository, monthOf, type LlmResolver, type TenantLlmState } from './llm-settings.ts';
-import { TurnRunner, type TurnInput, type TurnOptions } from './turn.ts';
+import { TurnRunner, type CommitOptions, type TurnInput, type TurnOptions } from './turn.ts';
 import type { ToolContext, ToolRegistry } from './tools.ts';
 
 /**
@@ -142,7 +142,8 @@ export class ChatService {
       sessionsPerIpPerMinute: deps.limits?.sessionsPerIpPerMinute ?? 60,
     };
     this.turns = new TurnRunner({
-      commit: (tenantId, conversationId, work) => this.commit(tenantId, conversationId, work),
+      commit: (tenantId, conversationId, work, options) => this.commit(tenantId, conversationId, work, options),
+      append: (tenantId, conversationId, events, options) => this.append(tenantId, conversationId, events, options),
       repository: deps.repository,
       tools: deps.tools,
       llm: deps.llm,
@@ -164,21 +165,39 @@ export class ChatService {
     tenantId: string,
     conversationId: string,
     work: (trx: Tx) => Promise<{ value: T; events: NewEvent[]; append?: AppendOptions }>,
-    options: { durable?: boolean } = {},
+    options: CommitOptions = {},
   ): Promise<{ value: T; events: StoredEvent[] }> {
     const durable = options.durable !== false;
     const { value, stored } = await this.deps.repository.tenant(tenantId, async (trx) => {
       const out = await work(trx);
-      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { ...options, ...out.append, notify: !durable });
+      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { durable, ...out.append, notify: !durable });
       return { value: out.value, stored };
     });
-    if (stored.length > 0) {
-      this.deps.hub.publish(stored);
-      // Durable writes announce after commit, off the caller's path (see ChatRepository.notify).
-      // Durable writes announce after commit, off the caller's path (see ChatEventHub.announce).
-      if (durable) void this.announce(stored);
+    if (options.beforeDelivery) {
+      try {
+        await options.beforeDelivery();
+      } catch (error) {
+        this.logger.warn({ err: error, tenantId, conversationId }, 'a follow-up write of a committed unit of work failed');
+      }
     }
+    this.delivered(stored, durable);
     return { value, events: stored };
+  }
+
+  /** Events alone (nothing read first), in one round trip; then delivered as `commit` does. */
+  async append(tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    const durable = options.durable !== false;
+    const stored = await this.deps.repository.appendEventsAtOnce(tenantId, conversationId, events, { ...options, notify: !durable });
+    this.delivered(stored, durable);
+    return stored;
+  }
+
+  private delivered(stored: StoredEvent[], durable: boolean): void {
+    if (stored.length === 0) return;
+    this.deps.hub.publish(stored);
+    // Durable writes announce after commit, off the caller's path (see ChatService.announce);
+    // the others carried their NOTIFY in the statement.
+    if (durable) void this.announce(stored);
   }
 
   private async announce(events: StoredEvent[], attempt = 0): Promise<void> {

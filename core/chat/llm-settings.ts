@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Database, Tx } from '../db/database.ts';
+import type { BatchOptions, Database, Tx } from '../db/database.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { LlmPort } from './llm.port.ts';
 
@@ -90,7 +90,7 @@ export class LlmSettingsRepository {
   }
 
   /** The usage row update as a statement to run with the answer's own write (`appendEvents` `with`). */
-  static addUsageSql(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date): { sql: string; bindings: Record<string, unknown> } {
+  private static addUsageSql(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date): { sql: string; bindings: Record<string, unknown> } {
     return {
       sql: `INSERT INTO llm_usage_monthly AS u (tenant_id, month, prompt_tokens, completion_tokens) VALUES (:usTenant, :usMonth, :usPrompt, :usCompletion)
             ON CONFLICT (tenant_id, month) DO UPDATE SET prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens
@@ -104,15 +104,11 @@ export class LlmSettingsRepository {
     };
   }
 
-  async addUsage(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date): Promise<void> {
+  /** One statement, one round trip; `durable: false` does not wait for the disk (see AssistantWriter.complete). */
+  async addUsage(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date, options: BatchOptions = {}): Promise<void> {
     if (usage.promptTokens <= 0 && usage.completionTokens <= 0) return;
-    await this.db.tenant(tenantId, (trx) =>
-      trx.raw(
-        `INSERT INTO llm_usage_monthly AS u (tenant_id, month, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?)
-         ON CONFLICT (tenant_id, month) DO UPDATE SET prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens`,
-        [tenantId, monthOf(at), Math.max(0, Math.round(usage.promptTokens)), Math.max(0, Math.round(usage.completionTokens))],
-      ),
-    );
+    const { sql, bindings } = LlmSettingsRepository.addUsageSql(tenantId, usage, at);
+    await this.db.tenantBatch(tenantId, (knex) => ({ added: knex.raw<unknown[]>(sql, bindings) }), options);
   }
 
   openKey(sealed: string): string {

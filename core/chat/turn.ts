@@ -45,15 +45,27 @@ export interface TurnInput {
   receivedAt: Date;
 }
 
+export interface CommitOptions {
+  /** false: the commit does not wait for the disk (token-stream writes). */
+  durable?: boolean;
+  /**
+   * Runs after the commit and before its events reach any stream, so a shopper or merchant who sees
+   * them also sees this write (a failure is logged, the events still go out).
+   */
+  beforeDelivery?: () => Promise<void>;
+}
+
 type Commit = <T>(
   tenantId: string,
   conversationId: string,
   work: (trx: Tx) => Promise<{ value: T; events: NewEvent[]; append?: AppendOptions }>,
-  options?: { durable?: boolean },
+  options?: CommitOptions,
 ) => Promise<{ value: T; events: StoredEvent[] }>;
 
 export interface TurnDeps {
   commit: Commit;
+  /** Events and the statements that go with them, nothing read first: one round trip (ChatService.append). */
+  append: (tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions) => Promise<StoredEvent[]>;
   repository: ChatRepository;
   tools: ToolRegistry;
   llm: LlmResolver;
@@ -70,7 +82,7 @@ const iso = (d: Date) => d.toISOString();
  * The assistant's message as it streams: created with the first text, then deltas. Writes are
  * coalesced: the first text goes out at once; later text gathers while a write is in flight and
  * for at least `intervalMs` after the previous one, then goes out as one delta. Each write is one
- * statement (message row + events + NOTIFY).
+ * statement (message row + events + NOTIFY) and one round trip, committed without waiting for the disk.
  */
 class AssistantWriter {
   readonly messageId = randomUUID();
@@ -134,20 +146,14 @@ class AssistantWriter {
     const { repository } = this.deps;
     const first = !this.created;
     const createdAt = this.stamp();
-    await this.deps.commit(
-      this.tenantId,
-      this.conversationId,
-      async () => {
-        const events: NewEvent[] = [];
-        if (first) events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } });
-        events.push({ type: 'message.delta', data: { messageId: this.messageId, role: 'assistant', delta: chunk } });
-        const statement = first
-          ? repository.insertStreamingMessageSql(this.tenantId, this.conversationId, this.messageId, chunk, createdAt)
-          : repository.appendTextSql(this.tenantId, this.messageId, chunk);
-        return { value: undefined, events, append: { with: [statement] } };
-      },
-      { durable: false },
-    );
+    const events: NewEvent[] = [];
+    if (first) events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } });
+    events.push({ type: 'message.delta', data: { messageId: this.messageId, role: 'assistant', delta: chunk } });
+    const statement = first
+      ? repository.insertStreamingMessageSql(this.tenantId, this.conversationId, this.messageId, chunk, createdAt)
+      : repository.appendTextSql(this.tenantId, this.messageId, chunk);
+    // Not durable: a crash may lose the last deltas, never the completed message (decision 0004).
+    await this.deps.append(this.tenantId, this.conversationId, events, { with: [statement], durable: false });
     this.created = true;
   }
 
@@ -161,8 +167,12 @@ class AssistantWriter {
   }
 
   /**
-   * The final, authoritative text and cards (`message.completed`), and the assistant stops typing;
-   * the tenant's token usage is added in the same statement.
+   * The final, authoritative text and cards (`message.completed`), and the assistant stops typing.
+   * The tenant's token usage is added right after the commit, before the events go out, in a
+   * statement of its own that does not wait for the disk: every turn of a store updates the same
+   * month's row, and inside the message's transaction its lock was held through the commit's flush,
+   * so a store's concurrent answers completed one flush at a time (and held pool connections while
+   * they waited). A crash between the two can leave one turn's tokens uncounted.
    */
   async complete(result: CompletedMessage, extra: NewEvent[] = []): Promise<void> {
     await this.settle().catch(() => undefined);
@@ -181,9 +191,8 @@ class AssistantWriter {
       const statement = first
         ? repository.insertCompletedMessageSql(this.tenantId, this.conversationId, this.messageId, createdAt, result)
         : repository.completeMessageSql(this.tenantId, this.messageId, result);
-      const usage = LlmSettingsRepository.addUsageSql(this.tenantId, { promptTokens: result.promptTokens ?? 0, completionTokens: result.completionTokens ?? 0 }, this.deps.clock());
-      return { value: undefined, events, append: { with: [statement, usage], countMessage: { preview: result.text } } };
-    });
+      return { value: undefined, events, append: { with: [statement], countMessage: { preview: result.text } } };
+    }, { beforeDelivery: () => this.deps.settings.addUsage(this.tenantId, { promptTokens: result.promptTokens ?? 0, completionTokens: result.completionTokens ?? 0 }, this.deps.clock(), { durable: false }) });
     this.created = true;
   }
 }

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeTurn, startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai-server.ts';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
 import { createMerchant } from '../../helpers/merchant.ts';
@@ -34,6 +35,46 @@ describe('chat with an OpenAI-compatible model', () => {
     app.application.db.tenant(store.tenantId, (trx) =>
       trx('chat_messages').where({ conversation_id: conversationId, role: 'assistant' }).orderBy('created_at', 'desc').first(),
     );
+
+  it('writes the token stream in one message per delta without waiting for the disk, and the answer durably, its usage counted before it is shown', async () => {
+    fake.script(fakeTurn.text('One, two, three, four, five, six.', { chunks: 6, delayMs: 60, usage: { prompt_tokens: 40, completion_tokens: 8 } }));
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey, { locale: 'en' });
+    const stream = widget.stream();
+    await stream.opened();
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    let sent: string[];
+    try {
+      await widget.send('Count to six');
+      await stream.until((es) => completed(es).length === 1);
+      await app.application.chat.service.turns.idle();
+    } finally {
+      sent = query.mock.calls.map((call) => (typeof call[0] === 'string' ? call[0] : String((call[0] as { text?: string }).text)));
+      query.mockRestore();
+    }
+    await stream.close();
+    const mine = sent.filter((q) => q.includes(widget.session.conversationId));
+    // The turn's context: one message, no BEGIN/COMMIT exchange.
+    const context = mine.filter((q) => q.includes('row_to_json(c)'));
+    expect(context).toHaveLength(1);
+    expect(context[0]).not.toMatch(/^BEGIN/);
+    // Every delta write: one message (no BEGIN), its commit not waiting for the WAL flush.
+    const deltas = mine.filter((q) => q.includes('"type":"message.delta"'));
+    expect(deltas.length).toBeGreaterThanOrEqual(2);
+    for (const q of deltas) {
+      expect(q).not.toMatch(/^BEGIN/);
+      expect(q).toContain(`set_config('synchronous_commit', 'off', true)`);
+    }
+    // The answer is durable, and the month's usage row is not locked inside its transaction.
+    const answer = mine.filter((q) => q.includes('"type":"message.completed"'));
+    expect(answer).toHaveLength(1);
+    expect(answer[0]).not.toContain('synchronous_commit');
+    expect(answer[0]).not.toContain('llm_usage_monthly');
+    const usage = sent.findIndex((q) => q.includes('INSERT INTO llm_usage_monthly') && q.includes(store.tenantId));
+    expect(usage).toBeGreaterThan(sent.indexOf(answer[0]!));
+    const stored = await app.application.db.tenant(store.tenantId, (trx) => trx('llm_usage_monthly').first());
+    expect(stored.completion_tokens).toBeGreaterThanOrEqual(8);
+  });
 
   it('streams the model’s text chunks to the widget in order and stores the answer with its token usage', async () => {
     fake.script(fakeTurn.text('Hello! Our merino sweater is lovely.', { chunks: 5, delayMs: 15, usage: { prompt_tokens: 321, completion_tokens: 12 } }));
