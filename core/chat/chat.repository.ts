@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../db/database.ts';
+import { inTransaction, type Database, type Tx } from '../db/database.ts';
 import type { LlmMessage } from './llm.port.ts';
 import type { Card, MessageRole } from '../wire/widget.ts';
 
@@ -392,8 +392,20 @@ export class ChatRepository {
     input: { id?: string; text: string; clientMessageId?: string | undefined; createdAt?: Date },
   ): Promise<{ message: MessageRow; duplicate: boolean; conversation: ConversationRow } | undefined> {
     let message: MessageRow | undefined;
+    let counted: ConversationRow | undefined;
     try {
-      message = await this.insertMessage(trx, tenantId, conversationId, { role: 'user', ...input });
+      if (input.id) {
+        // The row and its count in one message: the count only if the row went in (not a repeat).
+        const inserted = this.insertMessageQuery(trx, tenantId, conversationId, { role: 'user', ...input });
+        const count = this.countMessageQuery(trx, tenantId, conversationId, { preview: input.text, reopen: true }).whereExists(
+          trx('chat_messages').select(trx.raw('1')).where({ tenant_id: tenantId, id: input.id }),
+        );
+        const rows = await inTransaction(trx, { inserted, count });
+        message = rows.inserted[0] as MessageRow | undefined;
+        counted = rows.count[0] as ConversationRow | undefined;
+      } else {
+        message = await this.insertMessage(trx, tenantId, conversationId, { role: 'user', ...input });
+      }
     } catch (error) {
       // The conversation is not there (foreign key): nothing to post to.
       if ((error as { code?: string }).code === '23503') return undefined;
@@ -406,7 +418,7 @@ export class ChatRepository {
       const conversation = await this.getConversation(tenantId, conversationId, trx);
       return existing && conversation ? { message: existing, duplicate: true, conversation } : undefined;
     }
-    const conversation = await this.countMessage(trx, tenantId, conversationId, { preview: input.text, reopen: true });
+    const conversation = counted ?? (await this.countMessage(trx, tenantId, conversationId, { preview: input.text, reopen: true }));
     return conversation ? { message, duplicate: false, conversation } : undefined;
   }
 
@@ -420,6 +432,16 @@ export class ChatRepository {
     conversationId: string,
     input: { id?: string; role: MessageRole; text: string; status?: 'streaming' | 'complete'; clientMessageId?: string | undefined; authorUserId?: string | null; createdAt?: Date },
   ): Promise<MessageRow | undefined> {
+    const rows = await this.insertMessageQuery(trx, tenantId, conversationId, input);
+    return rows[0] as MessageRow | undefined;
+  }
+
+  private insertMessageQuery(
+    trx: Tx,
+    tenantId: string,
+    conversationId: string,
+    input: { id?: string; role: MessageRole; text: string; status?: 'streaming' | 'complete'; clientMessageId?: string | undefined; authorUserId?: string | null; createdAt?: Date },
+  ) {
     const query = trx('chat_messages').insert({
       tenant_id: tenantId,
       ...(input.id ? { id: input.id } : {}),
@@ -432,15 +454,17 @@ export class ChatRepository {
       author_user_id: input.authorUserId ?? null,
       completed_at: input.status === 'streaming' ? null : trx.fn.now(),
     });
-    const rows = input.clientMessageId
-      ? await query.onConflict(trx.raw('(tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL')).ignore().returning('*')
-      : await query.returning('*');
-    return rows[0] as MessageRow | undefined;
+    return (input.clientMessageId ? query.onConflict(trx.raw('(tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL')).ignore() : query).returning('*');
   }
 
   /** One more message in the conversation: count, preview, activity time; `reopen` turns closed into open. Locks the row. */
   async countMessage(trx: Tx, tenantId: string, conversationId: string, input: { preview?: string; reopen?: boolean } = {}): Promise<ConversationRow | undefined> {
-    const [row] = await trx('conversations')
+    const [row] = await this.countMessageQuery(trx, tenantId, conversationId, input);
+    return row as ConversationRow | undefined;
+  }
+
+  private countMessageQuery(trx: Tx, tenantId: string, conversationId: string, input: { preview?: string; reopen?: boolean }) {
+    return trx('conversations')
       .where({ tenant_id: tenantId, id: conversationId })
       .update({
         message_count: trx.raw('message_count + 1'),
@@ -450,7 +474,6 @@ export class ChatRepository {
         ...(input.reopen ? { status: trx.raw(`CASE WHEN status = 'closed' THEN 'open' ELSE status END`) } : {}),
       })
       .returning('*');
-    return row as ConversationRow | undefined;
   }
 
   /**

@@ -207,6 +207,25 @@ describe('widget API (offline model)', () => {
     );
     expect(history.items.filter((m) => m.role === 'user')).toHaveLength(1);
     expect(history.items.filter((m) => m.role === 'assistant')).toHaveLength(1);
+    // Counted once too: the shopper's message and the answer.
+    const conversation = () => app.application.db.tenant(store.tenantId, (trx) => trx('conversations').where({ id: widget.session.conversationId }).first());
+    expect((await conversation()).message_count).toBe(2);
+
+    // Five copies at once (a retrying client): all pass the early check together, one row goes in,
+    // and only that one is counted.
+    const copies = await Promise.all(Array.from({ length: 5 }, () => widget.send('are you there?', { clientMessageId: 'same-2' })));
+    expect(new Set(copies).size).toBe(1);
+    await app.application.chat.service.turns.idle();
+    expect((await conversation()).message_count).toBe(4);
+
+    // A closed conversation the shopper writes to again is open again, and counts the message.
+    await app.application.db.tenant(store.tenantId, (trx) => trx('conversations').where({ id: widget.session.conversationId }).update({ status: 'closed' }));
+    await widget.send('one more thing', { clientMessageId: 'same-3' });
+    await app.application.chat.service.turns.idle();
+    const reopened = await conversation();
+    expect(reopened.status).toBe('open');
+    expect(reopened.message_count).toBe(6);
+    expect(reopened.last_message_preview).not.toBe('one more thing'); // the answer came after it
   });
 });
 
