@@ -98,6 +98,8 @@ export interface AppendOptions {
   with?: SqlFragment[];
   /** Also count one message in the conversation (count, activity time, preview). */
   countMessage?: { preview?: string | undefined };
+  /** The writing instance's mark, appended to the NOTIFY payloads (ChatEventHub.origin). */
+  origin?: string;
 }
 
 export interface CompletedMessage {
@@ -178,6 +180,7 @@ export class ChatRepository {
         events: JSON.stringify(events),
         channel: CHAT_NOTIFY_CHANNEL,
         prefix: `${tenantId}:${conversationId}:`,
+        suffix: options.origin ? `:${options.origin}` : '',
         countPreview: options.countMessage?.preview ? preview(options.countMessage.preview) : null,
       },
       ...(options.with ?? []).map((w) => w.bindings),
@@ -196,7 +199,7 @@ export class ChatRepository {
          SELECT :tenantId, :conversationId, c.last_event_seq - :n + e.ord, e.type, e.data FROM c, e
          RETURNING seq, type, data
        )
-       SELECT seq, type, data${options.notify === false ? '' : `, pg_notify(:channel, :prefix || seq || ':' || type) AS notified`}${commit} FROM ins`,
+       SELECT seq, type, data${options.notify === false ? '' : `, pg_notify(:channel, :prefix || seq || ':' || type || :suffix) AS notified`}${commit} FROM ins`,
       bindings,
     };
   }
@@ -257,10 +260,10 @@ export class ChatRepository {
    * for the WAL flush. A NOTIFY inside a durable transaction would hold PostgreSQL's cluster-wide
    * notify lock through that transaction's flush and serialise every other notifying commit.
    */
-  async notify(events: StoredEvent[]): Promise<void> {
+  async notify(events: StoredEvent[], origin?: string): Promise<void> {
     const first = events[0];
     if (!first) return;
-    const payloads = events.map((e) => `${e.tenantId}:${e.conversationId}:${e.seq}:${e.type}`);
+    const payloads = events.map((e) => `${e.tenantId}:${e.conversationId}:${e.seq}:${e.type}${origin ? `:${origin}` : ''}`);
     await this.db.tenant(first.tenantId, (trx) =>
       trx.raw(`SELECT set_config('synchronous_commit', 'off', true), pg_notify(?, p) FROM unnest(?::text[]) AS p`, [CHAT_NOTIFY_CHANNEL, payloads]),
     );

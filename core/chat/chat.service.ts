@@ -170,7 +170,7 @@ export class ChatService {
     const durable = options.durable !== false;
     const { value, stored } = await this.deps.repository.tenant(tenantId, async (trx) => {
       const out = await work(trx);
-      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { durable, ...out.append, notify: !durable });
+      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { durable, ...out.append, notify: !durable, origin: this.deps.hub.origin });
       return { value: out.value, stored };
     });
     if (options.beforeDelivery) {
@@ -187,7 +187,7 @@ export class ChatService {
   /** Events alone (nothing read first), in one round trip; then delivered as `commit` does. */
   async append(tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     const durable = options.durable !== false;
-    const stored = await this.deps.repository.appendEventsAtOnce(tenantId, conversationId, events, { ...options, notify: !durable });
+    const stored = await this.deps.repository.appendEventsAtOnce(tenantId, conversationId, events, { ...options, notify: !durable, origin: this.deps.hub.origin });
     this.delivered(stored, durable);
     return stored;
   }
@@ -203,7 +203,7 @@ export class ChatService {
   private async announce(events: StoredEvent[], attempt = 0): Promise<void> {
     try {
       // One round trip on the LISTEN connection; through the pool only while that one is down.
-      if (!(await this.deps.hub.announce(events))) await this.deps.repository.notify(events);
+      if (!(await this.deps.hub.announce(events))) await this.deps.repository.notify(events, this.deps.hub.origin);
     } catch (error) {
       if (attempt < 3) {
         setTimeout(() => void this.announce(events, attempt + 1), 200 * 2 ** attempt).unref();

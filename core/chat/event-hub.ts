@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { PgListener } from '../db/pg-listener.ts';
@@ -71,6 +72,13 @@ interface TenantSubscriber {
 const DEDUPE_KEYS = 4096;
 
 export class ChatEventHub {
+  /**
+   * This hub's mark on the NOTIFY payloads of events written here (`…:type:origin`). Those events
+   * reach this instance's streams from memory (`publish`); their notification, which can arrive
+   * before the writer's own answer, must not send every stream of the conversation to read the
+   * log for them.
+   */
+  readonly origin = randomBytes(6).toString('base64url');
   private readonly channels = new Map<string, Channel>();
   private readonly tenants = new Map<string, Set<TenantSubscriber>>();
   /** `conversation:seq` already given to tenant subscribers (local publish and NOTIFY both arrive). */
@@ -187,11 +195,12 @@ export class ChatEventHub {
     for (const ch of touched) this.pump(ch);
   }
 
-  /** A NOTIFY payload `tenant:conversation:seq:type` (exported for tests). */
+  /** A NOTIFY payload `tenant:conversation:seq:type[:origin]` (exported for tests). */
   notified(payload: string): void {
-    const [tenantId, conversationId, seqText, type] = payload.split(':');
+    const [tenantId, conversationId, seqText, type, origin] = payload.split(':');
     const seq = Number(seqText);
     if (!tenantId || !conversationId || !Number.isSafeInteger(seq)) return;
+    if (origin === this.origin) return; // written here: `publish` hands it over
     const ch = this.channels.get(`${tenantId}:${conversationId}`);
     if (ch && seq > ch.known) {
       ch.known = seq;
@@ -331,7 +340,7 @@ export class ChatEventHub {
   announce(events: StoredEvent[]): Promise<boolean> {
     return this.listener.notify(
       CHAT_NOTIFY_CHANNEL,
-      events.map((e) => `${e.tenantId}:${e.conversationId}:${e.seq}:${e.type}`),
+      events.map((e) => `${e.tenantId}:${e.conversationId}:${e.seq}:${e.type}:${this.origin}`),
     );
   }
 

@@ -89,7 +89,7 @@ export class LlmSettingsRepository {
     });
   }
 
-  /** The usage row update as a statement to run with the answer's own write (`appendEvents` `with`). */
+  /** The usage row update (one store, one month: a hot row, so never inside a longer transaction). */
   private static addUsageSql(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date): { sql: string; bindings: Record<string, unknown> } {
     return {
       sql: `INSERT INTO llm_usage_monthly AS u (tenant_id, month, prompt_tokens, completion_tokens) VALUES (:usTenant, :usMonth, :usPrompt, :usCompletion)

@@ -107,6 +107,30 @@ describe('ChatEventHub', () => {
     await hub.close();
   });
 
+  it('reads nothing for a notification of its own write (that event comes from memory), and reads for another instance’s', async () => {
+    const memory = memoryLog(Math.random);
+    let reads = 0;
+    const hub = hubWith({ eventsAfter: (...a: any[]) => ((reads += 1), memory.source.eventsAfter(...(a as [string, string, number]))) });
+    const got: number[] = [];
+    hub.subscribe(T, C, 0, (e) => got.push(e.seq));
+    await new Promise((r) => setTimeout(r, 10));
+    const joined = reads;
+    // Its own write: the NOTIFY arrives before the writer's answer, then the publish.
+    const own = memory.append();
+    hub.notified(`${T}:${C}:${own.seq}:${own.type}:${hub.origin}`);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(reads).toBe(joined);
+    hub.publish([own]);
+    expect(got).toEqual([1]);
+    // Another instance's write: only the notification tells of it, so the hub reads it.
+    const other = memory.append();
+    hub.notified(`${T}:${C}:${other.seq}:${other.type}:someone-else`);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reads).toBe(joined + 1);
+    expect(got).toEqual([1, 2]);
+    await hub.close();
+  });
+
   it('forgets a conversation when its last subscriber leaves', async () => {
     const memory = memoryLog(Math.random);
     const hub = hubWith(memory.source);
