@@ -173,23 +173,28 @@ export class ChatService {
       const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { durable, ...out.append, notify: !durable, origin: this.deps.hub.origin });
       return { value: out.value, stored };
     });
-    if (options.beforeDelivery) {
-      try {
-        await options.beforeDelivery();
-      } catch (error) {
-        this.logger.warn({ err: error, tenantId, conversationId }, 'a follow-up write of a committed unit of work failed');
-      }
-    }
+    await this.beforeDelivery(options.beforeDelivery, tenantId, conversationId);
     this.delivered(stored, durable);
     return { value, events: stored };
   }
 
   /** Events alone (nothing read first), in one round trip; then delivered as `commit` does. */
-  async append(tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
-    const durable = options.durable !== false;
-    const stored = await this.deps.repository.appendEventsAtOnce(tenantId, conversationId, events, { ...options, notify: !durable, origin: this.deps.hub.origin });
+  async append(tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions & Pick<CommitOptions, 'beforeDelivery'> = {}): Promise<StoredEvent[]> {
+    const { beforeDelivery, ...append } = options;
+    const durable = append.durable !== false;
+    const stored = await this.deps.repository.appendEventsAtOnce(tenantId, conversationId, events, { ...append, notify: !durable, origin: this.deps.hub.origin });
+    await this.beforeDelivery(beforeDelivery, tenantId, conversationId);
     this.delivered(stored, durable);
     return stored;
+  }
+
+  private async beforeDelivery(step: (() => Promise<void>) | undefined, tenantId: string, conversationId: string): Promise<void> {
+    if (!step) return;
+    try {
+      await step();
+    } catch (error) {
+      this.logger.warn({ err: error, tenantId, conversationId }, 'a follow-up write of a committed unit of work failed');
+    }
   }
 
   private delivered(stored: StoredEvent[], durable: boolean): void {

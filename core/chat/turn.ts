@@ -65,7 +65,7 @@ type Commit = <T>(
 export interface TurnDeps {
   commit: Commit;
   /** Events and the statements that go with them, nothing read first: one round trip (ChatService.append). */
-  append: (tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions) => Promise<StoredEvent[]>;
+  append: (tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions & Pick<CommitOptions, 'beforeDelivery'>) => Promise<StoredEvent[]>;
   repository: ChatRepository;
   tools: ToolRegistry;
   llm: LlmResolver;
@@ -179,20 +179,23 @@ class AssistantWriter {
     const { repository } = this.deps;
     const first = !this.created;
     const createdAt = this.stamp();
-    await this.deps.commit(this.tenantId, this.conversationId, async () => {
-      const events: NewEvent[] = [];
-      if (first) events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } });
-      events.push({
-        type: 'message.completed',
-        data: { messageId: this.messageId, role: 'assistant', text: result.text, ...(result.cards.length > 0 ? { cards: result.cards } : {}) },
-      });
-      events.push(...extra);
-      events.push({ type: 'typing', data: { role: 'assistant', active: false } });
-      const statement = first
-        ? repository.insertCompletedMessageSql(this.tenantId, this.conversationId, this.messageId, createdAt, result)
-        : repository.completeMessageSql(this.tenantId, this.messageId, result);
-      return { value: undefined, events, append: { with: [statement], countMessage: { preview: result.text } } };
-    }, { beforeDelivery: () => this.deps.settings.addUsage(this.tenantId, { promptTokens: result.promptTokens ?? 0, completionTokens: result.completionTokens ?? 0 }, this.deps.clock(), { durable: false }) });
+    const events: NewEvent[] = [];
+    if (first) events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } });
+    events.push({
+      type: 'message.completed',
+      data: { messageId: this.messageId, role: 'assistant', text: result.text, ...(result.cards.length > 0 ? { cards: result.cards } : {}) },
+    });
+    events.push(...extra);
+    events.push({ type: 'typing', data: { role: 'assistant', active: false } });
+    const statement = first
+      ? repository.insertCompletedMessageSql(this.tenantId, this.conversationId, this.messageId, createdAt, result)
+      : repository.completeMessageSql(this.tenantId, this.messageId, result);
+    // Durable, and one round trip: the statement is its own transaction.
+    await this.deps.append(this.tenantId, this.conversationId, events, {
+      with: [statement],
+      countMessage: { preview: result.text },
+      beforeDelivery: () => this.deps.settings.addUsage(this.tenantId, { promptTokens: result.promptTokens ?? 0, completionTokens: result.completionTokens ?? 0 }, this.deps.clock(), { durable: false }),
+    });
     this.created = true;
   }
 }

@@ -36,7 +36,7 @@ describe('chat with an OpenAI-compatible model', () => {
       trx('chat_messages').where({ conversation_id: conversationId, role: 'assistant' }).orderBy('created_at', 'desc').first(),
     );
 
-  it('writes the token stream in one message per delta without waiting for the disk, and the answer durably, its usage counted before it is shown', async () => {
+  it('writes the token stream in one message per delta without waiting for the disk, and the answer durably in one message, its usage counted before it is shown', async () => {
     fake.script(fakeTurn.text('One, two, three, four, five, six.', { chunks: 6, delayMs: 60, usage: { prompt_tokens: 40, completion_tokens: 8 } }));
     const widget = new WidgetClient(app.url);
     await widget.start(store.botKey, { locale: 'en' });
@@ -68,6 +68,7 @@ describe('chat with an OpenAI-compatible model', () => {
     // The answer is durable, and the month's usage row is not locked inside its transaction.
     const answer = mine.filter((q) => q.includes('"type":"message.completed"'));
     expect(answer).toHaveLength(1);
+    expect(answer[0]).not.toMatch(/^BEGIN/); // one message: its own transaction
     expect(answer[0]).not.toContain('synchronous_commit');
     expect(answer[0]).not.toContain('llm_usage_monthly');
     const usage = sent.findIndex((q) => q.includes('INSERT INTO llm_usage_monthly') && q.includes(store.tenantId));
