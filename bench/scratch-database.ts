@@ -41,3 +41,22 @@ export async function openScratchDatabase(): Promise<ScratchDatabase> {
     },
   };
 }
+
+/**
+ * The settings a bench's application starts from (for `loadConfig`): test mode on the scratch
+ * database, silent, no demo store, a pool of 20 (or DB_POOL_MAX); `extra` adds or overrides.
+ */
+export function benchSettings(scratch: ScratchDatabase, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: scratch.url,
+    DATA_DIR: scratch.dataDir,
+    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
+    LOG_LEVEL: 'silent',
+    DEMO_SEED: 'false',
+    DB_POOL_MAX: process.env.DB_POOL_MAX ?? '20',
+    ...extra,
+  };
+}

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { createApplication } from '../../core/bootstrap.ts';
 import { loadConfig } from '../../core/config.ts';
 import { report, type BenchRow } from '../report.ts';
-import { openScratchDatabase } from '../scratch-database.ts';
+import { benchSettings, openScratchDatabase } from '../scratch-database.ts';
 
 const CLIENTS = [1, 10, 25];
 const BOOKINGS_PER_RUN = 300;
@@ -25,17 +25,7 @@ const NOW = new Date('2027-03-01T05:00:00Z');
 const reportRows: BenchRow[] = [];
 const scratch = await openScratchDatabase();
 
-const config = loadConfig({
-  NODE_ENV: 'test',
-  PORT: '0',
-  HOST: '127.0.0.1',
-  DATABASE_URL: scratch.url,
-  DATA_DIR: scratch.dataDir,
-  SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
-  LOG_LEVEL: 'silent',
-  DEMO_SEED: 'false',
-  DB_POOL_MAX: '20',
-});
+const config = loadConfig(benchSettings(scratch));
 // Booking alone: the outbox worker (which would send the confirmations) is off on this instance.
 const app = await createApplication(config, { logger: pino({ level: 'silent' }), clock: () => NOW, booking: { worker: { enabled: false } } });
 const { url } = await app.listen();

@@ -16,7 +16,7 @@ import { createApplication } from '../../core/bootstrap.ts';
 import { loadConfig } from '../../core/config.ts';
 import { ensureServedDashboard } from '../../tests/e2e/dashboard/harness.ts';
 import { ensureServedWidget, launchChromium } from '../../tests/e2e/widget/harness.ts';
-import { openScratchDatabase } from '../scratch-database.ts';
+import { benchSettings, openScratchDatabase } from '../scratch-database.ts';
 
 const MESSAGES = Number(process.argv[2] ?? 100);
 const VISITORS = 10;
@@ -27,16 +27,8 @@ await ensureServedDashboard();
 await ensureServedWidget();
 const scratch = await openScratchDatabase();
 
-const config = loadConfig({
-  NODE_ENV: 'test',
-  PORT: '0',
-  HOST: '127.0.0.1',
-  DATABASE_URL: scratch.url,
-  DATA_DIR: scratch.dataDir,
-  SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
-  LOG_LEVEL: 'silent',
-  DEMO_SEED: 'false',
-});
+// The product's default pool (10), as a merchant's single instance runs.
+const config = loadConfig(benchSettings(scratch, { DB_POOL_MAX: '10' }));
 // The shopper rate limits (60 messages per IP and minute) would stop one client's 100 messages.
 const app = await createApplication(config, {
   logger: pino({ level: 'silent' }),

@@ -3,7 +3,7 @@
 import pino from 'pino';
 import { createApplication } from '../../core/bootstrap.ts';
 import { loadConfig } from '../../core/config.ts';
-import { openScratchDatabase } from '../scratch-database.ts';
+import { benchSettings, openScratchDatabase } from '../scratch-database.ts';
 
 const send = (message: unknown) => process.send?.(message);
 const ORIGIN = 'https://bench.example';
@@ -12,17 +12,7 @@ const NOW = new Date('2027-03-01T05:00:00Z');
 async function main() {
   const scratch = await openScratchDatabase();
 
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: scratch.url,
-    DATA_DIR: scratch.dataDir,
-    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
-    LOG_LEVEL: 'silent',
-    DEMO_SEED: 'false',
-    DB_POOL_MAX: process.env.DB_POOL_MAX ?? '20',
-  });
+  const config = loadConfig(benchSettings(scratch));
   const app = await createApplication(config, {
     logger: pino({ level: 'silent' }),
     clock: () => NOW,

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { createApplication } from '../../core/bootstrap.ts';
 import { loadConfig } from '../../core/config.ts';
 import { payloads, startFakeShopify } from '../../tests/fakes/shopify/index.ts';
-import { openScratchDatabase } from '../scratch-database.ts';
+import { benchSettings, openScratchDatabase } from '../scratch-database.ts';
 
 const send = (message: unknown) => process.send?.(message);
 const PUBLIC_URL = 'https://concierge.bench';
@@ -20,21 +20,9 @@ async function main() {
   const shop = fake.shops.create({ name: 'bench-hooks', email: 'owner@bench-hooks.test' });
   fake.seedProducts(shop, 50);
 
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    PUBLIC_URL,
-    DATABASE_URL: scratch.url,
-    DATA_DIR: scratch.dataDir,
-    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
-    LOG_LEVEL: 'silent',
-    DEMO_SEED: 'false',
-    DB_POOL_MAX: '20',
-    PLUGIN_SHOPIFY_API_KEY: fake.apiKey,
-    PLUGIN_SHOPIFY_API_SECRET: fake.apiSecret,
-    PLUGIN_SHOPIFY_UPSTREAM: fake.url,
-  });
+  const config = loadConfig(
+    benchSettings(scratch, { PUBLIC_URL, PLUGIN_SHOPIFY_API_KEY: fake.apiKey, PLUGIN_SHOPIFY_API_SECRET: fake.apiSecret, PLUGIN_SHOPIFY_UPSTREAM: fake.url }),
+  );
   const app = await createApplication(config, { logger: pino({ level: 'silent' }), firstOwner: false });
   const { url } = await app.listen();
 
