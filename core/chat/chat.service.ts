@@ -27,7 +27,7 @@ import type { ReplyMailRepository } from './reply-mail.repository.ts';
 import { chatStrings } from './i18n/strings.ts';
 import { teamPresence } from '../tenancy/index.ts';
 import { BUDGET_WARNING_SHARE, LlmSettingsRepository, monthOf, type LlmResolver, type TenantLlmState } from './llm-settings.ts';
-import { TurnRunner, type CommitOptions, type TurnInput, type TurnOptions } from './turn.ts';
+import { TurnRunner, type DeliveryOptions, type TurnInput, type TurnOptions } from './turn.ts';
 import type { ToolContext, ToolRegistry } from './tools.ts';
 
 /**
@@ -165,7 +165,7 @@ export class ChatService {
     tenantId: string,
     conversationId: string,
     work: (trx: Tx) => Promise<{ value: T; events: NewEvent[]; append?: AppendOptions }>,
-    options: CommitOptions = {},
+    options: { durable?: boolean } = {},
   ): Promise<{ value: T; events: StoredEvent[] }> {
     const durable = options.durable !== false;
     const { value, stored } = await this.deps.repository.tenant(tenantId, async (trx) => {
@@ -173,29 +173,26 @@ export class ChatService {
       const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { durable, ...out.append, notify: !durable, origin: this.deps.hub.origin });
       return { value: out.value, stored };
     });
-    await this.beforeDelivery(options.beforeDelivery, tenantId, conversationId);
     this.delivered(stored, durable);
     return { value, events: stored };
   }
 
   /** Events alone (nothing read first), in one round trip; then delivered as `commit` does. */
-  async append(tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions & Pick<CommitOptions, 'beforeDelivery'> = {}): Promise<StoredEvent[]> {
+  async append(tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions & DeliveryOptions = {}): Promise<StoredEvent[]> {
     const { beforeDelivery, ...append } = options;
     const durable = append.durable !== false;
     const stored = await this.deps.repository.appendEventsAtOnce(tenantId, conversationId, events, { ...append, notify: !durable, origin: this.deps.hub.origin });
-    await this.beforeDelivery(beforeDelivery, tenantId, conversationId);
+    if (beforeDelivery) {
+      try {
+        await beforeDelivery();
+      } catch (error) {
+        this.logger.warn({ err: error, tenantId, conversationId }, 'a follow-up write of a committed unit of work failed');
+      }
+    }
     this.delivered(stored, durable);
     return stored;
   }
 
-  private async beforeDelivery(step: (() => Promise<void>) | undefined, tenantId: string, conversationId: string): Promise<void> {
-    if (!step) return;
-    try {
-      await step();
-    } catch (error) {
-      this.logger.warn({ err: error, tenantId, conversationId }, 'a follow-up write of a committed unit of work failed');
-    }
-  }
 
   private delivered(stored: StoredEvent[], durable: boolean): void {
     if (stored.length === 0) return;

@@ -45,11 +45,9 @@ export interface TurnInput {
   receivedAt: Date;
 }
 
-export interface CommitOptions {
-  /** false: the commit does not wait for the disk (token-stream writes). */
-  durable?: boolean;
+export interface DeliveryOptions {
   /**
-   * Runs after the commit and before its events reach any stream, so a shopper or merchant who sees
+   * Runs after the write and before its events reach any stream, so a shopper or merchant who sees
    * them also sees this write (a failure is logged, the events still go out).
    */
   beforeDelivery?: () => Promise<void>;
@@ -59,13 +57,13 @@ type Commit = <T>(
   tenantId: string,
   conversationId: string,
   work: (trx: Tx) => Promise<{ value: T; events: NewEvent[]; append?: AppendOptions }>,
-  options?: CommitOptions,
+  options?: { durable?: boolean },
 ) => Promise<{ value: T; events: StoredEvent[] }>;
 
 export interface TurnDeps {
   commit: Commit;
   /** Events and the statements that go with them, nothing read first: one round trip (ChatService.append). */
-  append: (tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions & Pick<CommitOptions, 'beforeDelivery'>) => Promise<StoredEvent[]>;
+  append: (tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions & DeliveryOptions) => Promise<StoredEvent[]>;
   repository: ChatRepository;
   tools: ToolRegistry;
   llm: LlmResolver;
