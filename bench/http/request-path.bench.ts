@@ -15,20 +15,40 @@ const CONNECTIONS = 20;
 
 interface Ready { url: string; accessToken: string; botKey: string; origin: string; visitorToken: string; serviceId: string; dbUrl: string }
 
-// BENCH_CPU_PROF=dir writes a V8 CPU profile of the server (summarise with bench/profile-summary.ts).
-const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+// BENCH_CPU_PROF=dir writes a V8 CPU profile of the server per measured phase (summarise with
+// bench/profile-summary.ts).
+const profileDir = process.env.BENCH_CPU_PROF;
 const only = process.env.BENCH_ONLY; // e.g. "me" or "bookings": run one part (for profiling)
-const child = fork(path.join(here, 'server.ts'), [], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child = fork(path.join(here, 'server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const ready = await new Promise<Ready>((resolve, reject) => {
   child.on('message', (m: { type: string } & Ready & { message?: string }) => (m.type === 'ready' ? resolve(m) : m.type === 'error' ? reject(new Error(m.message)) : undefined));
   child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
 });
 
+const ask = (type: string, extra: Record<string, unknown> = {}) =>
+  new Promise<{ file?: string; micros?: number }>((resolve) => {
+    const onMessage = (m: { type: string; file?: string; micros?: number }) => {
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      resolve(m);
+    };
+    child.on('message', onMessage);
+    child.send({ type, ...extra });
+  });
+
 async function rate(title: string, options: Partial<autocannon.Options> & { path?: string }): Promise<{ rps: number; p99: number; non2xx: number }> {
   const { path: route = '/', ...rest } = options;
+  if (profileDir) await ask('profile:start');
+  const cpuBefore = (await ask('cpu')).micros!;
   const result = await autocannon({ url: `${ready.url}${route}`, connections: CONNECTIONS, duration: SECONDS, ...rest } as autocannon.Options);
+  // The server's own CPU per answered request: what a change to the path costs, whatever else the machine runs.
+  const cpuPerRequest = ((await ask('cpu')).micros! - cpuBefore) / 1000 / Math.max(1, result.requests.total);
+  if (profileDir) {
+    const name = title.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+    console.log(`  CPU profile: ${(await ask('profile:stop', { dir: profileDir, name })).file}`);
+  }
   const out = { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx };
-  console.log(`${title.padEnd(34)} ${out.rps.toFixed(0).padStart(6)} req/s   p99 ${String(out.p99).padStart(4)} ms   non-2xx ${out.non2xx}`);
+  console.log(`${title.padEnd(34)} ${out.rps.toFixed(0).padStart(6)} req/s   p99 ${String(out.p99).padStart(4)} ms   non-2xx ${out.non2xx}   server CPU ${cpuPerRequest.toFixed(2)} ms/request`);
   return out;
 }
 

@@ -1,8 +1,11 @@
 // The application under test for bench/http/request-path.bench.ts, in a process of its own so the
-// load generator's CPU does not count as the server's. Talks to the parent over IPC.
+// load generator's CPU does not count as the server's. Talks to the parent over IPC: `ready`, then
+// `cpu` (CPU time used so far), `profile:start`, `profile:stop` (a CPU profile of one phase) and
+// `stop` on request.
 import pino from 'pino';
 import { createApplication } from '../../core/bootstrap.ts';
 import { loadConfig } from '../../core/config.ts';
+import { PhaseProfiler } from '../cpu-profiler.ts';
 import { benchSettings, openScratchDatabase } from '../scratch-database.ts';
 
 const send = (message: unknown) => process.send?.(message);
@@ -37,7 +40,22 @@ async function main() {
   const session = await post('/widget/v1/sessions', { botKey: bot.public_key }, { origin: ORIGIN });
   send({ type: 'ready', url, accessToken, botKey: bot.public_key, origin: ORIGIN, visitorToken: session.visitorToken, serviceId: service.id, dbUrl: scratch.url });
 
-  process.on('message', async (message: { type: string }) => {
+  const profiler = new PhaseProfiler();
+  process.on('message', async (message: { type: string; dir?: string; name?: string }) => {
+    if (message.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      send({ type: 'cpu', micros: user + system });
+      return;
+    }
+    if (message.type === 'profile:start') {
+      await profiler.start();
+      send({ type: 'profile:start' });
+      return;
+    }
+    if (message.type === 'profile:stop') {
+      send({ type: 'profile:stop', file: await profiler.stop(message.dir!, message.name ?? 'server') });
+      return;
+    }
     if (message.type !== 'stop') return;
     await app.stop();
     await scratch.drop();

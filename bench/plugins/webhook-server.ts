@@ -2,13 +2,11 @@
 // (with the fake Shopify it installs from), so the load generator's CPU does not count as the
 // server's. Talks to the parent over IPC: `ready` once a shop is installed and synced, then
 // `counts`, `profile:start`, `profile:stop` and `stop` on request.
-import { mkdir, writeFile } from 'node:fs/promises';
-import inspector from 'node:inspector';
-import path from 'node:path';
 import pino from 'pino';
 import { createApplication } from '../../core/bootstrap.ts';
 import { loadConfig } from '../../core/config.ts';
 import { payloads, startFakeShopify } from '../../tests/fakes/shopify/index.ts';
+import { PhaseProfiler } from '../cpu-profiler.ts';
 import { benchSettings, openScratchDatabase } from '../scratch-database.ts';
 
 const send = (message: unknown) => process.send?.(message);
@@ -38,8 +36,7 @@ async function main() {
   const bodies = shop.productList().map((p) => JSON.stringify(payloads.productPayload(shop, p)));
   send({ type: 'ready', url, secret: fake.apiSecret, shopDomain: shop.domain, bodies });
 
-  const profiler = new inspector.Session();
-  const post = (method: string) => new Promise<any>((resolve, reject) => profiler.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  const profiler = new PhaseProfiler();
 
   process.on('message', async (message: { type: string; dir?: string }) => {
     try {
@@ -49,17 +46,10 @@ async function main() {
         );
         send({ type: 'counts', processed: row.processed, total: row.total });
       } else if (message.type === 'profile:start') {
-        profiler.connect();
-        await post('Profiler.enable');
-        await post('Profiler.start');
+        await profiler.start();
         send({ type: 'profile:start' });
       } else if (message.type === 'profile:stop') {
-        const { profile } = await post('Profiler.stop');
-        profiler.disconnect();
-        await mkdir(message.dir!, { recursive: true });
-        const file = path.join(message.dir!, `webhooks-${Date.now()}.cpuprofile`);
-        await writeFile(file, JSON.stringify(profile));
-        send({ type: 'profile:stop', file });
+        send({ type: 'profile:stop', file: await profiler.stop(message.dir!, 'webhooks') });
       } else if (message.type === 'stop') {
         await app.stop();
         await fake.close();
