@@ -221,7 +221,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
     const tenancy = new TenancyRepository(db);
     const catalog = new CatalogRepository(db);
     const accounts = new AccountsRepository(db);
-    const pluginState = new PluginStateRepository(db);
+    const pluginState = new PluginStateRepository(db, listener);
     const clock = options.clock ?? (() => new Date());
     const tokens = new AccessTokens(deriveKey(secretKey, 'access-tokens'), clock);
     // Counters in PostgreSQL (brute force, rate limits) hold across instances; any module may use them.

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database, ReadQuery, Tx } from '../db/database.ts';
+import type { PgListener } from '../db/pg-listener.ts';
 import { WriteGroups } from '../db/write-groups.ts';
 
 /** The plugin host's tables: installations, the namespaced key-value store, webhook deliveries. */
@@ -81,10 +82,23 @@ function insertDeliveryQuery(knex: Knex, tenantId: string, delivery: NewDelivery
     .returning('delivery_id') as unknown as ReadQuery<{ delivery_id: string }[]>;
 }
 
+/** The channel installation changes are announced on (migrations/20261204T2130_installation_change_notifications.ts). */
+export const INSTALLATION_NOTIFY_CHANNEL = 'concierge_installations';
+
 export class PluginStateRepository {
-  constructor(private readonly db: Database) {
+  /**
+   * With `listener`, an installation changed anywhere (this instance, another one, a migration) is
+   * forgotten here when its change commits; kept rows are trusted only while the LISTEN connection
+   * is up. Without one (tools, tests of the repository alone) nothing is kept.
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly listener?: Pick<PgListener, 'on' | 'onReconnect' | 'listening'>,
+  ) {
     this.deliveryRecords = new WriteGroups(db, { durable: true });
     this.deliveryOutcomes = new WriteGroups(db, { durable: false });
+    listener?.on(INSTALLATION_NOTIFY_CHANNEL, () => this.forgetAccounts());
+    listener?.onReconnect(() => this.forgetAccounts());
   }
 
   /** A webhook names the platform account; the system role may read installations to find the tenant. */
@@ -100,12 +114,15 @@ export class PluginStateRepository {
    */
   async findInstallationForAccount(pluginId: string, externalId: string, options: { fresh?: boolean } = {}): Promise<InstallationRow | undefined> {
     // Every webhook delivery asks this first. A found installation is kept for a few seconds, so a
-    // burst of deliveries for one shop costs one read; writes through this repository forget them
-    // all at once, another instance's writes reach this one within ACCOUNT_CACHE_MS. Unknown accounts
-    // are not kept: a shop that was just installed elsewhere is found on its first delivery.
+    // burst of deliveries for one shop costs one read; any change to an installation, on any
+    // instance, forgets them all when it commits (a trigger's NOTIFY), and nothing is kept while
+    // that notification could be missed. Unknown accounts are not kept: a shop that was just
+    // installed elsewhere is found on its first delivery.
+    const trusted = this.listener?.listening === true;
     const key = `${pluginId}\0${externalId}`;
-    const kept = options.fresh ? undefined : this.accounts.get(key);
+    const kept = options.fresh || !trusted ? undefined : this.accounts.get(key);
     if (kept && kept.until > Date.now()) return kept.row;
+    const generation = this.generation;
     const { installation } = await this.db.systemBatch((knex) => ({
       installation: knex<InstallationRow>('plugin_installations')
         .where({ plugin_id: pluginId, external_id: externalId })
@@ -114,7 +131,8 @@ export class PluginStateRepository {
         .limit(1) as unknown as ReadQuery<InstallationRow[]>,
     }));
     const row = installation[0];
-    if (row) {
+    // A change announced while this read was on its way may not be in what it found: keep nothing then.
+    if (row && trusted && generation === this.generation) {
       if (this.accounts.size >= ACCOUNT_CACHE_MAX) this.accounts.clear();
       this.accounts.set(key, { row, until: Date.now() + ACCOUNT_CACHE_MS });
     } else {
@@ -126,8 +144,12 @@ export class PluginStateRepository {
   /** Installations found by account, kept briefly (findInstallationForAccount). */
   private readonly accounts = new Map<string, { row: InstallationRow; until: number }>();
 
-  /** After any change to an installation made here: the next delivery reads it again. */
+  /** Bumped by every forget: a read that began before one must not keep its (maybe stale) row. */
+  private generation = 0;
+
+  /** After any change to an installation: the next delivery reads it again. */
   private forgetAccounts(): void {
+    this.generation++;
     this.accounts.clear();
   }
 

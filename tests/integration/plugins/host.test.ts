@@ -199,6 +199,28 @@ describe('webhooks through the host', () => {
     await app.database.db.knex('plugin_installations').where({ tenant_id: tenantId, plugin_id: 'acme' }).update({ secrets_encrypted: box.seal(JSON.stringify({ webhookSecret: SECRET })) });
   });
 
+  it('stops taking the old secret as soon as another instance rotates it, not when the kept row expires', async () => {
+    const warm = JSON.stringify({ id: 63, handle: 'warm-2', title: 'Warm', price: '1.00' });
+    expect((await deliver(warm, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-warm-2', 'x-acme-signature': sign(warm) })).status).toBe(200);
+    const box = new SecretBox(TEST_SECRET_KEY, 'plugin-secrets');
+    await app.database.db.knex('plugin_installations').where({ tenant_id: tenantId, plugin_id: 'acme' }).update({ secrets_encrypted: box.seal(JSON.stringify({ webhookSecret: 'rotated-again' })) });
+    try {
+      // The change's notification reaches this instance within milliseconds of the commit; the row
+      // itself would be kept for seconds.
+      const started = Date.now();
+      let status = 0;
+      for (let n = 0; status !== 401 && Date.now() - started < 1_000; n++) {
+        const old = JSON.stringify({ id: 64, handle: 'old-2', title: 'Old', price: '1.00' });
+        status = (await deliver(old, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': `d-old-2-${n}`, 'x-acme-signature': sign(old) })).status;
+        if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(status).toBe(401);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      await app.database.db.knex('plugin_installations').where({ tenant_id: tenantId, plugin_id: 'acme' }).update({ secrets_encrypted: box.seal(JSON.stringify({ webhookSecret: SECRET })) });
+    }
+  });
+
   it('processes a delivery again when a crash cut its processing short after the 200', async () => {
     const body = JSON.stringify({ id: 77, handle: 'wool-scarf', title: 'Wool Scarf', price: '35.00' });
     const headers = { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': 'd-77', 'x-acme-topic': 'products/update' };
