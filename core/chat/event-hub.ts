@@ -42,14 +42,9 @@ export interface EventHubOptions {
 /** NOTIFY channel of bot changes (trigger of migration 20261204T0622). */
 export const BOT_NOTIFY_CHANNEL = 'concierge_bots';
 
-interface Subscriber {
-  last: number;
-  /** Joined (or the listener reconnected): must read the log once, whatever `known` says. */
-  needsSync: boolean;
-  send: (event: StoredEvent) => void;
-}
-
 interface Channel {
+  /** `tenant:conversation`, its key in the hub's map. */
+  key: string;
   tenantId: string;
   conversationId: string;
   subs: Set<Subscriber>;
@@ -58,6 +53,31 @@ interface Channel {
   ring: Map<number, StoredEvent>;
   fetching: boolean;
   retryTimer?: NodeJS.Timeout | undefined;
+}
+
+/**
+ * One stream's place in a channel, and its handle: an object per subscriber rather than closures
+ * (an idle stream holds it for hours; issue 13: memory per idle stream).
+ */
+class Subscriber implements HubSubscription {
+  /** Joined (or the listener reconnected): must read the log once, whatever `known` says. */
+  needsSync = true;
+
+  constructor(
+    public last: number,
+    readonly send: (event: StoredEvent) => void,
+    private readonly channel: Channel,
+    private readonly channels: Map<string, Channel>,
+  ) {}
+
+  close(): void {
+    const { channel, channels } = this;
+    channel.subs.delete(this);
+    if (channel.subs.size === 0 && channels.get(channel.key) === channel) {
+      clearTimeout(channel.retryTimer);
+      channels.delete(channel.key);
+    }
+  }
 }
 
 /** Event types the tenant-wide (dashboard) stream carries: state changes, not the token stream. */
@@ -138,23 +158,14 @@ export class ChatEventHub {
     const key = `${tenantId}:${conversationId}`;
     let ch = this.channels.get(key);
     if (!ch) {
-      ch = { tenantId, conversationId, subs: new Set(), known: 0, ring: new Map(), fetching: false };
+      ch = { key, tenantId, conversationId, subs: new Set(), known: 0, ring: new Map(), fetching: false };
       this.channels.set(key, ch);
     }
-    const sub: Subscriber = { last: Math.max(0, afterSeq), needsSync: true, send };
+    const sub = new Subscriber(Math.max(0, afterSeq), send, ch, this.channels);
     ch.subs.add(sub);
-    const channel = ch;
     // Registered before the read, so anything committed after the read's snapshot is announced to it.
-    this.pump(channel);
-    return {
-      close: () => {
-        channel.subs.delete(sub);
-        if (channel.subs.size === 0 && this.channels.get(key) === channel) {
-          clearTimeout(channel.retryTimer);
-          this.channels.delete(key);
-        }
-      },
-    };
+    this.pump(ch);
+    return sub;
   }
 
   /** Every state change of a tenant's conversations (dashboard). Live only: reload the list on `resync`. */

@@ -5,7 +5,8 @@ import type { Request, Response } from 'express';
  * `: keep-alive` comments on idle streams, and every stream ended on shutdown.
  *
  * One timer serves all streams (10,000 idle streams must not mean 10,000 timers); a stream
- * keeps only its response and a timestamp.
+ * keeps only its response, a timestamp, its cap key and its close handlers: one `close` listener
+ * on the response, no closures of its own (issue 13: memory per idle stream).
  */
 
 export interface SseStreamsOptions {
@@ -34,6 +35,8 @@ export class SseStream {
   constructor(
     readonly res: Response,
     private readonly owner: SseStreams,
+    /** The caller key its cap counts it under (STREAM_CAPS), if any. */
+    readonly capKey?: string,
   ) {}
 
   get closed(): boolean {
@@ -96,21 +99,10 @@ export class SseStreams {
     return this.streams.size;
   }
 
-  /** Writes the stream headers and registers the stream; the request's close ends it. */
+  /** Writes the stream headers and registers the stream; the response's close (client gone) ends it. */
   open(req: Request, res: Response, options: { retryMs?: number; headers?: Record<string, string>; cap?: { key: string; max: number } } = {}): SseStream {
-    const stream = new SseStream(res, this);
-    if (options.cap) {
-      const { key, max } = options.cap;
-      const list = this.byKey.get(key) ?? [];
-      this.byKey.set(key, list);
-      while (list.length >= Math.max(1, max)) list.shift()!.end();
-      list.push(stream);
-      stream.onClose(() => {
-        const i = list.indexOf(stream);
-        if (i >= 0) list.splice(i, 1);
-        if (list.length === 0 && this.byKey.get(key) === list) this.byKey.delete(key);
-      });
-    }
+    const stream = new SseStream(res, this, options.cap?.key);
+    if (options.cap) this.admit(stream, options.cap.key, options.cap.max);
     res.status(200);
     res.set({
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -123,13 +115,16 @@ export class SseStreams {
     res.flushHeaders();
     req.socket.setNoDelay(true);
     req.socket.setTimeout(0);
+    // The router's continuation (its closures, the final handler) would otherwise stay reachable
+    // from the request for the stream's whole life (~1.5 KB each); nothing calls it once a stream is open.
+    req.next = undefined;
     if (options.retryMs !== undefined) res.write(`retry: ${options.retryMs}\n\n`);
     else res.write(': open\n\n');
     this.streams.add(stream);
     this.options.onCountChange?.(this.streams.size);
-    const close = () => stream.end();
-    req.once('close', close);
-    res.once('close', close);
+    // The response closes when the client goes away as well as when the stream ends here; end() is
+    // idempotent, so a plain listener (no `once` wrapper) is enough.
+    res.on('close', () => stream.end());
     if (this.stopped) stream.end();
     this.ensureTimer();
     return stream;
@@ -138,6 +133,24 @@ export class SseStreams {
   /** @internal */
   forget(stream: SseStream): void {
     if (this.streams.delete(stream)) this.options.onCountChange?.(this.streams.size);
+    if (stream.capKey !== undefined) this.release(stream, stream.capKey);
+  }
+
+  /** Counts the stream under its caller key, ending that caller's oldest streams beyond `max`. */
+  private admit(stream: SseStream, key: string, max: number): void {
+    const list = this.byKey.get(key) ?? [];
+    while (list.length >= Math.max(1, max)) list.shift()!.end();
+    list.push(stream);
+    // Set after the loop: an ended stream's release() drops the key once its list ran empty.
+    this.byKey.set(key, list);
+  }
+
+  private release(stream: SseStream, key: string): void {
+    const list = this.byKey.get(key);
+    if (!list) return;
+    const i = list.indexOf(stream);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byKey.delete(key);
   }
 
   /** Ends every stream (shutdown); new ones are ended at once. */

@@ -1,0 +1,101 @@
+import http from 'node:http';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SseStreams, type SseStream } from '../../../core/chat/sse.ts';
+import { listen, type RunningServer } from '../../../core/http/server.ts';
+
+/**
+ * The stream plumbing an idle event stream keeps for hours (issue 13 keeps it lean): a client
+ * that goes away ends its stream and runs its close handlers, the per-caller cap (issue 14)
+ * ends the oldest stream and forgets closed ones, and idle streams get `: keep-alive`.
+ */
+
+let server: RunningServer | undefined;
+const clients: http.ClientRequest[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  await server?.close(100);
+  server = undefined;
+});
+
+async function serve(sse: SseStreams, max = 2) {
+  const opened: SseStream[] = [];
+  const app = express();
+  app.get('/events', (req, res) => {
+    opened.push(sse.open(req, res, { cap: { key: String(req.query.caller), max } }));
+  });
+  server = await listen(app, 0, '127.0.0.1');
+  return { opened, url: `http://127.0.0.1:${server.port}/events` };
+}
+
+/** Opens a stream; `ended` settles when the server ends it, `text()` is what arrived so far. */
+function connect(url: string) {
+  return new Promise<{ req: http.ClientRequest; text: () => string; ended: Promise<void> }>((resolve, reject) => {
+    let text = '';
+    const req = http.get(url, { agent: false }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      const ended = new Promise<void>((done) => res.once('end', done));
+      res.once('data', () => resolve({ req, text: () => text, ended }));
+    });
+    req.on('error', reject);
+    clients.push(req);
+  });
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+};
+
+describe('SseStreams', () => {
+  it('ends a stream whose client went away and runs its close handlers once', async () => {
+    const sse = new SseStreams();
+    const { opened, url } = await serve(sse);
+    const client = await connect(url + '?caller=a');
+    let closed = 0;
+    opened[0]!.onClose(() => closed++);
+    expect(sse.size).toBe(1);
+
+    client.req.destroy();
+    await until(() => sse.size === 0);
+    expect(opened[0]!.closed).toBe(true);
+    expect(closed).toBe(1);
+  });
+
+  it('ends the oldest stream of a caller over its cap, and counts only open ones', async () => {
+    const sse = new SseStreams();
+    const { opened, url } = await serve(sse, 2);
+    const first = await connect(url + '?caller=a');
+    const second = await connect(url + '?caller=a');
+    await connect(url + '?caller=b');
+    await connect(url + '?caller=a');
+    await first.ended;
+    expect(opened.map((s) => s.closed)).toEqual([true, false, false, false]);
+
+    // A stream the client closed no longer counts: the next one ends nobody.
+    second.req.destroy();
+    await until(() => opened[1]!.closed);
+    await connect(url + '?caller=a');
+    expect(opened.map((s) => s.closed)).toEqual([true, true, false, false, false]);
+    expect(sse.size).toBe(3);
+  });
+
+  it('with a cap of one, every new stream of the caller ends the one before', async () => {
+    const sse = new SseStreams();
+    const { opened, url } = await serve(sse, 1);
+    for (let i = 0; i < 3; i++) await connect(url + '?caller=a');
+    await until(() => sse.size === 1);
+    expect(opened.map((s) => s.closed)).toEqual([true, true, false]);
+  });
+
+  it('sends `: keep-alive` on a stream that was silent for the heartbeat interval', async () => {
+    const sse = new SseStreams({ heartbeatMs: 200 });
+    const { url } = await serve(sse);
+    const client = await connect(url + '?caller=a');
+    await until(() => client.text().includes(': keep-alive\n\n'));
+    sse.closeAll();
+    await client.ended;
+  });
+});
