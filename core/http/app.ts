@@ -1,9 +1,8 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 // A real import (not require.resolve), so the dependency rules see swagger-ui-dist as a runtime dependency.
 import swaggerUiPath from 'swagger-ui-dist/absolute-path.js';
 import { z } from 'zod';
@@ -13,6 +12,7 @@ import type { Metrics } from './metrics.ts';
 import { buildOpenApiDocument, createRegistry } from './openapi.ts';
 import { HttpProblem, problemErrorHandler, problems, sendProblem, type ErrorMapping } from './problem.ts';
 import { problemPageRoutes } from './problem-pages.ts';
+import { requestLog } from './request-log.ts';
 import { defineRoute, mountRoute, reply, type RouteDef } from './route.ts';
 
 /** A slice of the HTTP surface owned by one module. */
@@ -48,16 +48,6 @@ export interface HttpAppOptions {
    * or `off` (production without a token, or served by `metricsApp` on METRICS_LISTEN instead).
    */
   metricsAccess?: { mode: 'open' | 'token' | 'off'; token?: string };
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/**
- * Secrets that travel in URLs (manage links, the event stream's ?token=, the session token Shopify
- * puts in its app URL as ?id_token=, which is also a merchant credential here) never reach the log.
- */
-export function redactUrl(url: string): string {
-  return url.replace(/\/manage\/[^/?#]+/g, '/manage/[redacted]').replace(/([?&](?:token|access_token|id_token|code|key)=)[^&#]*/gi, '$1[redacted]');
 }
 
 function healthRoutes(options: HttpAppOptions): RouteDef[] {
@@ -141,38 +131,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('trust proxy', options.trustProxy === 'true' ? true : options.trustProxy === 'false' ? false : options.trustProxy);
   app.set('query parser', 'simple');
 
-  const requestLogger = pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    // Tokens and cookies never reach the log.
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', 'req.query.token'],
-    serializers: {
-      req: (req: { url?: string }) => {
-        if (req.url) req.url = redactUrl(req.url);
-        return req;
-      },
-    },
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-  });
-  // An event stream lives for hours: it gets a request id and one log line when it ends, not a
-  // pino-http child logger and its listeners for its whole life (issue 13: memory per idle stream).
-  const streamLog = logger.child({ component: 'event-stream' });
-  app.use((req, res, next) => {
-    if (req.method !== 'GET' || !req.path.endsWith('/events')) return requestLogger(req, res, next);
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    (req as { id?: unknown }).id = id;
-    res.setHeader('X-Request-Id', id);
-    const started = Date.now();
-    res.once('close', () => streamLog.info({ reqId: id, url: redactUrl(req.originalUrl), status: res.statusCode, ms: Date.now() - started }, 'event stream closed'));
-    next();
-  });
+  app.use(requestLog(logger));
   app.use(metrics.middleware());
   app.use(
     helmet({

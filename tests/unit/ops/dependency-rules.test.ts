@@ -4,7 +4,7 @@ import { plantedTree, type PlantedTree } from '../../helpers/depcruise-tree.ts';
 /**
  * `npm run check:deps` (part of `npm test`) must fail when runtime code imports a devDependency:
  * `npm ci --omit=dev` would crash on it. The rules run here on a planted tree that mirrors ours
- * (same package.json with pino-http moved back to devDependencies, as it once was).
+ * (same package.json with cookie-parser moved to devDependencies).
  */
 let tree: PlantedTree;
 const plant = (files: Record<string, string>) => tree.plant(files);
@@ -12,8 +12,8 @@ const cruise = (...targets: string[]) => tree.cruise(...targets);
 
 beforeAll(async () => {
   tree = await plantedTree((pkg) => {
-    pkg.devDependencies!['pino-http'] = pkg.dependencies!['pino-http']!;
-    delete pkg.dependencies!['pino-http'];
+    pkg.devDependencies!['cookie-parser'] = pkg.dependencies!['cookie-parser']!;
+    delete pkg.dependencies!['cookie-parser'];
   });
 });
 
@@ -22,13 +22,13 @@ afterAll(() => tree.remove());
 describe('dependency rules: no devDependency at runtime', () => {
   it('fails on a devDependency imported by core/, adapters/ or plugins/, naming the rule and the file', async () => {
     await plant({
-      'core/http/app.ts': "import { pinoHttp } from 'pino-http';\nexport const logger = pinoHttp;\n",
+      'core/http/app.ts': "import cookieParser from 'cookie-parser';\nexport const cookies = cookieParser;\n",
       'adapters/thing/build.ts': "import { build } from 'vite';\nexport const b = build;\n",
       'plugins/shop/index.ts': "import { chromium } from 'playwright-core';\nexport const c = chromium;\n",
     });
     const result = cruise('core', 'adapters', 'plugins');
     expect(result.status).not.toBe(0);
-    expect(result.output).toMatch(/no-dev-dependency-at-runtime: core\/http\/app\.ts → \S*node_modules\/pino-http/);
+    expect(result.output).toMatch(/no-dev-dependency-at-runtime: core\/http\/app\.ts → \S*node_modules\/cookie-parser/);
     expect(result.output).toMatch(/no-dev-dependency-at-runtime: adapters\/thing\/build\.ts → \S*node_modules\/vite/);
     expect(result.output).toMatch(/no-dev-dependency-at-runtime: plugins\/shop\/index\.ts → \S*node_modules\/playwright-core/);
   });
