@@ -52,4 +52,18 @@ describe('access tokens (HS256 pinned)', () => {
     expect(tokens.verify(jwt.sign({ ...claims, role: 'root' }, key, { algorithm: 'HS256', issuer: 'concierge', audience: 'concierge-api', expiresIn: 60 }))).toBeUndefined();
     expect(tokens.verify('not.a.jwt')).toBeUndefined();
   });
+
+  it('keeps a verified token until it expires, and verifies any other byte string afresh', () => {
+    let now = new Date('2026-11-22T10:00:00Z');
+    const tokens = new AccessTokens(key, () => now);
+    const token = tokens.sign(claims, 60);
+    expect(tokens.verify(token)).toEqual(claims);
+    const [header, payload, signature] = token.split('.');
+    const raised = b64({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'admin' });
+    expect(tokens.verify(`${header}.${raised}.${signature}`)).toBeUndefined();
+    expect(tokens.verify(`${token}x`)).toBeUndefined();
+    expect(tokens.verify(token)).toEqual(claims);
+    now = new Date('2026-11-22T10:01:00Z');
+    expect(tokens.verify(token)).toBeUndefined();
+  });
 });
