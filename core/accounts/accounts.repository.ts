@@ -1,6 +1,17 @@
 import type { Knex } from 'knex';
 import type { Database, ReadQuery, Tx } from '../db/database.ts';
 
+/** A row of `meQuery`. */
+export interface MeRow {
+  tenant_id: string;
+  tenant_name: string;
+  time_zone: string;
+  locale: string;
+  user_id: string | null;
+  email: string | null;
+  user_name: string | null;
+}
+
 export type Role = 'owner' | 'admin' | 'agent';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'agent'];
 
@@ -83,6 +94,18 @@ export class AccountsRepository {
   /** The same read as a query not yet run, for `Database.tenantBatch` (one round trip). */
   userQuery(knex: Knex, userId: string): ReadQuery<UserRow | undefined> {
     return knex<UserRow>('users').where({ id: userId }).first();
+  }
+
+  /**
+   * `GET /api/v1/me` in one statement, only the columns it answers with (the signed-in hot path,
+   * issue 13): the store, and the user when the caller is one (an API key has none).
+   */
+  meQuery(knex: Knex, tenantId: string, userId: string | null): ReadQuery<MeRow[]> {
+    return knex.raw(
+      `SELECT t.id AS tenant_id, t.name AS tenant_name, t.time_zone, t.locale, u.id AS user_id, u.email, u.name AS user_name
+       FROM tenants t LEFT JOIN users u ON u.id = ? WHERE t.id = ?`,
+      [userId, tenantId],
+    ) as unknown as ReadQuery<MeRow[]>;
   }
 
   /** Throws a unique violation (see isEmailTaken) when the address is registered already. */

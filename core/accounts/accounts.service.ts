@@ -491,17 +491,13 @@ export class AccountsService {
 
   /** The caller's profile and store (GET /api/v1/me). */
   async me(tenantId: string, userId: string | null, role: Role): Promise<{ user: PublicUser | null; tenant: { id: string; name: string; timeZone: string; locale: string } }> {
-    // Both reads in one round trip (users is readable by the app role): the signed-in hot path.
-    const rows = await this.db.tenantBatch(tenantId, (knex) => ({
-      tenant: this.deps.tenancy.tenantQuery(knex, tenantId),
-      ...(userId ? { user: this.accounts.userQuery(knex, userId) } : {}),
-    }));
-    const tenant = rows.tenant[0];
-    const user = rows.user?.[0];
-    if (!tenant) throw accountErrors.notFound('This store no longer exists.');
+    // One statement in one round trip (users is readable by the app role): the signed-in hot path.
+    const { me } = await this.db.tenantBatch(tenantId, (knex) => ({ me: this.accounts.meQuery(knex, tenantId, userId) }));
+    const row = me[0];
+    if (!row) throw accountErrors.notFound('This store no longer exists.');
     return {
-      user: user ? publicUser(user, role) : null,
-      tenant: { id: tenant.id, name: tenant.name, timeZone: tenant.time_zone, locale: tenant.locale },
+      user: row.user_id ? { id: row.user_id, email: row.email!, name: row.user_name, role } : null,
+      tenant: { id: row.tenant_id, name: row.tenant_name, timeZone: row.time_zone, locale: row.locale },
     };
   }
 
