@@ -6,9 +6,9 @@ module.exports = {
   forbidden: [
     {
       name: 'core-not-to-plugins-or-adapters',
-      comment: 'core/ never imports plugins/ or adapters/, except the composition roots core/bootstrap.ts and the migrate entry point core/db/migrate-cli.ts (the SDK package is the contract and allowed).',
+      comment: 'core/ never imports plugins/ or adapters/, except the composition root core/bootstrap.ts (the SDK package is the contract and allowed).',
       severity: 'error',
-      from: { path: '^core/', pathNot: '^core/(bootstrap|db/migrate-cli)\\.ts$' },
+      from: { path: '^core/', pathNot: '^core/bootstrap\\.ts$' },
       to: { path: '^(adapters/|plugins/(?!sdk/))' },
     },
     {

@@ -171,6 +171,14 @@ async function resolveSecretKey(config: Config, logger: Logger): Promise<string>
   }
 }
 
+/**
+ * The database the configuration names, or the embedded one when DATABASE_URL is unset: the one
+ * place the embedded server's adapter is wired, for the application and for `npm run migrate`.
+ */
+export function openApplicationDatabase(config: Config, logger: Logger, lifecycle: Lifecycle): ReturnType<typeof openDatabase> {
+  return openDatabase(config, logger, lifecycle, startEmbeddedPostgres);
+}
+
 export async function createApplication(config: Config, options: ApplicationOptions = {}): Promise<Application> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'concierge' } });
   const lifecycle = new Lifecycle();
@@ -181,7 +189,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
   };
 
   try {
-    const db = await openDatabase(config, logger, lifecycle, startEmbeddedPostgres);
+    const db = await openApplicationDatabase(config, logger, lifecycle);
     const applied = await migrateLatest(db.knex);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 

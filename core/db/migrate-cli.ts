@@ -1,19 +1,19 @@
 import pino from 'pino';
-import { startEmbeddedPostgres } from '../../adapters/db/load-embedded.ts';
+import { openApplicationDatabase } from '../bootstrap.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { Lifecycle } from '../lifecycle/lifecycle.ts';
 import { migrateLatest, migrateRollbackAll } from './migrator.ts';
-import { openDatabase } from './open-database.ts';
 
 /**
  * `npm run migrate` (up to latest) and `npm run migrate -- down` (roll everything back). An entry
- * point like core/main.ts: it composes what it needs (the database, the embedded server) itself.
+ * point like core/main.ts; the database (embedded when DATABASE_URL is unset) comes from the
+ * composition root, core/bootstrap.ts, the one module that wires adapters.
  */
 async function run(): Promise<void> {
   const config = loadConfig();
   const lifecycle = new Lifecycle();
   try {
-    const db = await openDatabase(config, pino({ level: 'warn' }), lifecycle, startEmbeddedPostgres);
+    const db = await openApplicationDatabase(config, pino({ level: 'warn' }), lifecycle);
     const down = process.argv.includes('down');
     const names = down ? await migrateRollbackAll(db.knex) : await migrateLatest(db.knex);
     process.stdout.write(names.length ? `${down ? 'rolled back' : 'applied'}:\n${names.map((n) => `  ${n}`).join('\n')}\n` : 'nothing to do: the schema is up to date\n');
