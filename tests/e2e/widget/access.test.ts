@@ -108,8 +108,10 @@ describe('the Concierge global', () => {
     expect(await page.locator(sel.input).getAttribute('placeholder')).toBe('Nachricht schreiben…');
     await expect.poll(() => page.evaluate(() => (window as unknown as { __events: string[] }).__events)).toEqual(['ready', 'open']);
 
-    const session = rig.fake.state.requests.filter((r) => r.path === '/widget/v1/sessions').at(-1)!;
-    expect(session.body).toMatchObject({
+    // The panel shows before its session request has reached the fake (the previous test's request
+    // is the last one until then): wait for this page's.
+    const lastSession = () => rig.fake.state.requests.filter((r) => r.path === '/widget/v1/sessions').at(-1)?.body;
+    await expect.poll(lastSession).toMatchObject({
       locale: 'de',
       identity: { customerId: 'c-42', email: 'kim@example.com', signature: 'sig_0123456789abcdef' },
     });
