@@ -21,8 +21,10 @@ describe('widget opened', () => {
     expect((await open(widget.session.conversationId)).status).toBe(204);
     expect((await open('00000000-0000-4000-8000-000000000000')).status).toBe(404);
     await app.application.analytics.recorder.flush();
-    const today = new Date().toISOString().slice(0, 10);
-    const res = await fetch(`${app.url}/api/v1/analytics/summary?from=${today}&to=${today}&timeZone=UTC`, { headers: owner.headers });
+    // Dates are read in the store's zone (Europe/Berlin here): "today" is its date, not UTC's
+    // (between 23:00 and 24:00 UTC the two differ, and the opens would fall outside the range).
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date());
+    const res = await fetch(`${app.url}/api/v1/analytics/summary?from=${today}&to=${today}`, { headers: owner.headers });
     expect(res.status, await res.clone().text()).toBe(200);
     expect((await res.json()).widgetOpens).toBe(2);
   });
