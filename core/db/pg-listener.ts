@@ -28,6 +28,8 @@ export class PgListener {
   private closed = false;
   private everConnected = false;
   private readonly outgoing: Array<{ channel: string; payloads: string[]; resolve: (sent: boolean) => void; reject: (error: unknown) => void }> = [];
+  /** Channels subscribed to while connected, not yet LISTENed on; they go before any notification. */
+  private listens: string[] = [];
   private flushing = false;
 
   constructor(private readonly options: PgListenerOptions) {
@@ -65,8 +67,9 @@ export class PgListener {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      const client = this.client;
-      if (client) client.query(`LISTEN ${channel}`).catch((error: unknown) => this.lost(client, error));
+      // On the connection's one queue (pg deprecates overlapping queries on a client); without a
+      // connection, the next one listens on every registered channel.
+      if (this.client) this.listenLater([channel]);
     }
     set.add(handler);
     return () => {
@@ -86,6 +89,11 @@ export class PgListener {
    * Sends payloads to every instance (this one included) on this connection: one statement outside
    * any writing transaction, so it waits for no WAL flush. false when the connection is down.
    */
+  private listenLater(channels: string[]): void {
+    this.listens.push(...channels);
+    if (!this.flushing) void this.flush();
+  }
+
   notify(channel: string, payloads: string[]): Promise<boolean> {
     if (payloads.length === 0) return Promise.resolve(true);
     if (!this.client) return Promise.resolve(false);
@@ -102,9 +110,15 @@ export class PgListener {
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
-      while (this.outgoing.length > 0) {
-        const batch = this.outgoing.splice(0);
+      while (this.outgoing.length > 0 || this.listens.length > 0) {
         const client = this.client;
+        if (this.listens.length > 0) {
+          const channels = this.listens.splice(0);
+          // A failed LISTEN loses the connection: the next one listens on every channel.
+          if (client) await client.query(channels.map((c) => `LISTEN ${c}`).join('; ')).catch((error: unknown) => this.lost(client, error));
+          continue;
+        }
+        const batch = this.outgoing.splice(0);
         if (!client) {
           for (const item of batch) item.resolve(false);
           continue;
@@ -151,6 +165,9 @@ export class PgListener {
           return;
         }
         this.client = client;
+        // Subscribed while this connection was on its way: listen on those too.
+        const added = [...this.handlers.keys()].filter((c) => !channels.includes(c));
+        if (added.length > 0) this.listenLater(added);
         const wasDown = this.everConnected;
         this.everConnected = true;
         this.failures = 0;
