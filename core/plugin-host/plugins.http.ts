@@ -1,12 +1,12 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import { COMPLIANCE_EVENT_TYPES, isPluginError, PLUGIN_ID, type InstallCallbackRequest, type WebhookRequest } from '@concierge/plugin-sdk';
+import { COMPLIANCE_EVENT_TYPES, isPluginError, PLUGIN_ID, type InstallCallbackRequest, type PluginContext, type WebhookRequest } from '@concierge/plugin-sdk';
 import { authOf } from '../accounts/index.ts';
 import type { HttpModule } from '../http/app.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { HttpProblem, problems, sendProblem, toHttpError } from '../http/problem.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import type { PluginHost } from './host.ts';
+import type { HostedPlugin, PluginHost } from './host.ts';
 import { createPluginContext, type CoreEventSink } from './plugin-context.ts';
 import type { InstallAnswer, InstallationsService } from './installations.service.ts';
 import { DEFAULT_RETRY, type InstallationRow, type PluginStateRepository, type RetryPolicy } from './plugin-state.repository.ts';
@@ -83,6 +83,22 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
 
   const retry = deps.retry ?? DEFAULT_RETRY;
 
+  /**
+   * Contexts by installation row. The repository keeps a found row for a few seconds and forgets it
+   * on any change to an installation (findInstallationForAccount), so a burst of deliveries for one
+   * shop validates its config and decrypts its secrets once, not once per delivery; a changed
+   * installation is a new row, so it gets a new context.
+   */
+  const contexts = new WeakMap<InstallationRow, PluginContext<unknown, unknown, unknown>>();
+  const contextOf = (hosted: HostedPlugin, installation: InstallationRow) => {
+    let ctx = contexts.get(installation);
+    if (!ctx) {
+      ctx = createPluginContext(hosted, installation, deps);
+      contexts.set(installation, ctx);
+    }
+    return ctx;
+  };
+
   /** Normalize + emit; a failure is retried later with back-off, then a dead letter. Never throws. */
   async function process(pluginId: string, installation: InstallationRow, request: WebhookRequest, identity: { deliveryId: string; topic: string; externalId: string }, ctx: ReturnType<typeof createPluginContext>) {
     const hosted = host.get(pluginId)!;
@@ -124,7 +140,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
       return new HttpProblem(401, 'webhook-signature-invalid', 'Invalid webhook signature', 'The signature does not match the body.', { code: 'WEBHOOK_SIGNATURE_INVALID' });
     };
     const verifiedWith = async (installation: InstallationRow) => {
-      const ctx = createPluginContext(hosted, installation, deps);
+      const ctx = contextOf(hosted, installation);
       try {
         return (await webhooks.verify(ctx, request)) ? ctx : undefined;
       } catch (error) {
