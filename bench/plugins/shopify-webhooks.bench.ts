@@ -7,6 +7,7 @@
 // BENCH_CPU_PROF=<dir>: a CPU profile of the server during the delivery phase alone.
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +38,42 @@ const ask = <T>(type: string, extra: Record<string, unknown> = {}, answer = type
     if (type !== 'ready') child.send({ type, ...extra });
   });
 
-async function rate(title: string, options: Partial<autocannon.Options>): Promise<{ rps: number; non200: number }> {
+/**
+ * CPU time of this machine's PostgreSQL processes so far (ms; /proc, Linux), or undefined when none
+ * run here. Backends that exit during a phase take their time with them: the pool keeps its own.
+ */
+function postgresCpuMs(): number | undefined {
+  let ticks = 0;
+  let found = false;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      found = true;
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  return found ? (ticks * 1000) / 100 : undefined; // USER_HZ is 100 on Linux
+}
+
+/** The rate of one phase, and the server's CPU time per request in it (less noisy than the rate on a shared machine). */
+async function rate(title: string, options: Partial<autocannon.Options>): Promise<{ rps: number; non200: number; cpuMs: number }> {
+  const cpuBefore = (await ask<{ micros: number }>('cpu')).micros;
+  const pgBefore = postgresCpuMs();
   const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options } as autocannon.Options);
+  const requests = Math.max(1, result.requests.total);
+  const cpuMs = ((await ask<{ micros: number }>('cpu')).micros - cpuBefore) / 1000 / requests;
+  const pgAfter = postgresCpuMs();
+  const pg = pgBefore === undefined || pgAfter === undefined ? '' : `   PostgreSQL CPU ${((pgAfter - pgBefore) / requests).toFixed(3)} ms/request`;
   const non200 = result.non2xx + result.errors + result.timeouts;
-  console.log(`  ${title.padEnd(64)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p99 ${String(result.latency.p99).padStart(4)} ms   failed ${non200}`);
-  return { rps: result.requests.average, non200 };
+  console.log(
+    `  ${title.padEnd(64)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p99 ${String(result.latency.p99).padStart(4)} ms   server CPU ${cpuMs.toFixed(3)} ms/request${pg}   failed ${non200}`,
+  );
+  return { rps: result.requests.average, non200, cpuMs };
 }
 
 const ready = await ask<Ready>('ready');

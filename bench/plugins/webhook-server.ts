@@ -1,7 +1,7 @@
 // The application under test for bench/plugins/shopify-webhooks.bench.ts, in a process of its own
 // (with the fake Shopify it installs from), so the load generator's CPU does not count as the
 // server's. Talks to the parent over IPC: `ready` once a shop is installed and synced, then
-// `counts`, `profile:start`, `profile:stop` and `stop` on request.
+// `cpu` (the process's CPU time so far), `counts`, `profile:start`, `profile:stop` and `stop` on request.
 import pino from 'pino';
 import { createApplication } from '../../core/bootstrap.ts';
 import { loadConfig } from '../../core/config.ts';
@@ -40,7 +40,10 @@ async function main() {
 
   process.on('message', async (message: { type: string; dir?: string }) => {
     try {
-      if (message.type === 'counts') {
+      if (message.type === 'cpu') {
+        const { user, system } = process.cpuUsage();
+        send({ type: 'cpu', micros: user + system });
+      } else if (message.type === 'counts') {
         const row = await app.db.system((trx) =>
           trx('webhook_deliveries').select(trx.raw(`count(*) FILTER (WHERE status = 'processed')::int AS processed, count(*)::int AS total`)).first(),
         );

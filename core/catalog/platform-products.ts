@@ -1,5 +1,5 @@
 import { moneyFromDecimal, toMinorUnits, type CatalogProduct } from '@concierge/plugin-sdk';
-import type { Database, ReadQuery } from '../db/database.ts';
+import { sql, type Database, type SqlStatement } from '../db/database.ts';
 import { WriteGroups } from '../db/write-groups.ts';
 
 /**
@@ -18,6 +18,47 @@ export function platformMinorUnits(amount: string, currency: string): number {
   return toMinorUnits(money.amount, money.currency);
 }
 
+/** The columns an upsert writes (besides `tenant_id` and `updated_at`), in the order of its bindings. */
+const UPSERT_COLUMNS = ['source', 'external_id', 'installation_id', 'handle', 'title', 'description', 'price_cents', 'currency', 'url', 'image_url', 'tags', 'variants', 'source_updated_at'] as const;
+/** Written again on a conflict: all of them but the key (`handle`). */
+const MERGED = UPSERT_COLUMNS.filter((c) => c !== 'handle');
+
+/**
+ * Upserts by (tenant, handle), as SQL: every product webhook runs it, and building it with knex cost
+ * more CPU than PostgreSQL spent running it (issue 13). With `occurredAt`, a row the platform
+ * changed later than that is left as it is.
+ */
+function upsertStatement(tenantId: string, input: { source: string; installationId: string; products: CatalogProduct[]; occurredAt?: string }): SqlStatement<{ id: string }[]> {
+  const bindings: unknown[] = [tenantId];
+  const tuples = input.products.map((p) => {
+    const values = [
+      input.source,
+      p.externalId,
+      input.installationId,
+      p.handle,
+      p.title,
+      p.description,
+      platformMinorUnits(p.price.amount, p.price.currency),
+      p.price.currency,
+      p.url ?? null,
+      p.imageUrl ?? null,
+      p.tags ?? [],
+      JSON.stringify(p.variants ?? []),
+      input.occurredAt ?? null,
+    ];
+    const at = bindings.length;
+    bindings.push(...values);
+    return `($1, ${values.map((_, i) => `$${at + i + 1}`).join(', ')}, now())`;
+  });
+  let text = `INSERT INTO products (tenant_id, ${UPSERT_COLUMNS.join(', ')}, updated_at) VALUES ${tuples.join(', ')}
+     ON CONFLICT (tenant_id, handle) DO UPDATE SET ${[...MERGED, 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
+  if (input.occurredAt) {
+    bindings.push(input.occurredAt);
+    text += ` WHERE products.source_updated_at IS NULL OR products.source_updated_at <= $${bindings.length}`;
+  }
+  return sql(`${text} RETURNING id`, bindings);
+}
+
 export class PlatformProducts {
   /** Product upserts, grouped and not waiting for the disk (see upsert). */
   private readonly upserts: WriteGroups;
@@ -33,37 +74,11 @@ export class PlatformProducts {
   upsert(tenantId: string, input: { source: string; installationId: string; products: CatalogProduct[]; occurredAt?: string }): Promise<number> {
     if (input.products.length === 0) return Promise.resolve(0);
     // Grouped with the upserts arriving at the same time (webhook bursts): one message, one commit.
-    return this.upserts.run(tenantId, (trx) => {
-      const rows = input.products.map((p) => ({
-        tenant_id: tenantId,
-        source: input.source,
-        external_id: p.externalId,
-        installation_id: input.installationId,
-        handle: p.handle,
-        title: p.title,
-        description: p.description,
-        price_cents: platformMinorUnits(p.price.amount, p.price.currency),
-        currency: p.price.currency,
-        url: p.url ?? null,
-        image_url: p.imageUrl ?? null,
-        tags: p.tags ?? [],
-        variants: JSON.stringify(p.variants ?? []),
-        source_updated_at: input.occurredAt ?? null,
-        updated_at: trx.fn.now(),
-      }));
-      const query = trx('products')
-        .insert(rows)
-        .onConflict(['tenant_id', 'handle'])
-        .merge(['source', 'external_id', 'installation_id', 'title', 'description', 'price_cents', 'currency', 'url', 'image_url', 'tags', 'variants', 'source_updated_at', 'updated_at']);
-      if (input.occurredAt) {
-        query.where((q) => q.whereNull('products.source_updated_at').orWhere('products.source_updated_at', '<=', input.occurredAt!));
-      }
-      return query.returning('id') as unknown as ReadQuery<{ id: string }[]>;
-      // The commit does not wait for the disk: whoever delivered these products writes a durable
-      // record of being done later (a sync's finish, a webhook delivery marked processed, itself
-      // reprocessed until then), and WAL reaches the disk in order, so that record's flush carries
-      // this row with it; a crash before it redoes the work.
-    }).then((written) => written.length);
+    // The commit does not wait for the disk: whoever delivered these products writes a durable
+    // record of being done later (a sync's finish, a webhook delivery marked processed, itself
+    // reprocessed until then), and WAL reaches the disk in order, so that record's flush carries
+    // this row with it; a crash before it redoes the work.
+    return this.upserts.run(tenantId, () => upsertStatement(tenantId, input)).then((written) => written.length);
   }
 
   /** Deletes unless the stored row is newer than the delivery. */

@@ -1,6 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { perTenantInOneRoundTrip, readInOneRoundTrip, type ReadQuery, type ReadRows } from './one-round-trip.ts';
+import { perTenantInOneRoundTrip, readInOneRoundTrip, type ReadRows, type Statement } from './one-round-trip.ts';
 import { APP_ROLE, SYSTEM_ROLE } from './roles.ts';
 import { UnitOfWorkClient } from './unit-of-work-client.ts';
 
@@ -25,7 +25,7 @@ export class TenantIdError extends Error {
 }
 
 export type Tx = Knex.Transaction;
-export { inTransaction, type ReadQuery, type ReadRows } from './one-round-trip.ts';
+export { inTransaction, sql, type ReadQuery, type ReadRows, type SqlStatement, type Statement } from './one-round-trip.ts';
 
 /**
  * The unit-of-work boundary (design.md §4): every query runs inside a transaction that has
@@ -58,7 +58,7 @@ export class Database {
    * transaction: all or nothing, each statement seeing the ones before it. For the hot paths: reads,
    * and writes that need nothing read first. Work that decides between statements uses `tenant()`.
    */
-  async tenantBatch<T extends Record<string, ReadQuery<unknown>>>(tenantId: string, build: (knex: Knex) => T, options: BatchOptions = {}): Promise<ReadRows<T>> {
+  async tenantBatch<T extends Record<string, Statement<unknown>>>(tenantId: string, build: (knex: Knex) => T, options: BatchOptions = {}): Promise<ReadRows<T>> {
     if (!UUID.test(tenantId)) throw new TenantIdError(`not a tenant id: ${JSON.stringify(tenantId)}`);
     const relaxed = options.durable === false ? `, set_config('synchronous_commit', 'off', true)` : '';
     return readInOneRoundTrip(this.knex, `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true)${relaxed}`, build(this.knex));
@@ -69,7 +69,7 @@ export class Database {
    * one commit (group commit of many small writes, e.g. webhook delivery records). All or nothing:
    * a failing statement fails every part, so the caller retries the parts alone.
    */
-  async tenantsBatch<Row>(parts: ReadonlyArray<{ tenantId: string; build: (knex: Knex) => ReadQuery<Row[]> }>, options: BatchOptions = {}): Promise<Row[][]> {
+  async tenantsBatch<Row>(parts: ReadonlyArray<{ tenantId: string; build: (knex: Knex) => Statement<Row[]> }>, options: BatchOptions = {}): Promise<Row[][]> {
     if (parts.length === 0) return [];
     for (const { tenantId } of parts) if (!UUID.test(tenantId)) throw new TenantIdError(`not a tenant id: ${JSON.stringify(tenantId)}`);
     const relaxed = options.durable === false ? `, set_config('synchronous_commit', 'off', true)` : '';
@@ -81,7 +81,7 @@ export class Database {
   }
 
   /** `tenantBatch` with the system role (cross-tenant work; only the tables granted to it). */
-  async systemBatch<T extends Record<string, ReadQuery<unknown>>>(build: (knex: Knex) => T, options: BatchOptions = {}): Promise<ReadRows<T>> {
+  async systemBatch<T extends Record<string, Statement<unknown>>>(build: (knex: Knex) => T, options: BatchOptions = {}): Promise<ReadRows<T>> {
     const relaxed = options.durable === false ? `, set_config('synchronous_commit', 'off', true)` : '';
     return readInOneRoundTrip(this.knex, `SELECT set_config('role', '${SYSTEM_ROLE}', true), set_config('app.tenant_id', '', true)${relaxed}`, build(this.knex));
   }

@@ -63,9 +63,32 @@ export function literal(value: unknown): string {
   return pg.escapeLiteral(text);
 }
 
+type Native = { toSQL(): { toNative(): { sql: string; bindings: readonly unknown[] } } };
+
+/**
+ * A statement written as SQL with `$n` placeholders (see `sql`); `result` only carries its type.
+ */
+export interface SqlStatement<Result> extends Native {
+  readonly result?: Result;
+}
+
+/**
+ * A statement for a hot path where building it with knex costs more than running it (issue 13:
+ * knex's query building was ~15 % of a webhook delivery's CPU). Values stay bindings: they are
+ * inlined as quoted literals exactly as for knex's queries, never spliced into the text.
+ */
+export function sql<Result>(text: string, bindings: readonly unknown[]): SqlStatement<Result> {
+  const native = { sql: text, bindings };
+  return { toSQL: () => ({ toNative: () => native }) };
+}
+
 /** A knex query built but not run; what awaiting it would give says the type of its rows. */
-export type ReadQuery<Result> = PromiseLike<Result> & { toSQL(): { toNative(): { sql: string; bindings: readonly unknown[] } } };
-type Rows<Q> = Q extends PromiseLike<infer R> ? (R extends readonly (infer E)[] ? E[] : NonNullable<R>[]) : never;
+export type ReadQuery<Result> = PromiseLike<Result> & Native;
+/** What a batch sends: a knex query built but not run, or an `sql` statement. */
+export type Statement<Result> = ReadQuery<Result> | SqlStatement<Result>;
+type Rows<Q> = Q extends PromiseLike<infer R>
+  ? R extends readonly (infer E)[] ? E[] : NonNullable<R>[]
+  : Q extends SqlStatement<infer R> ? (R extends readonly (infer E)[] ? E[] : NonNullable<R>[]) : never;
 /** Each query's rows, under the keys they were given. */
 export type ReadRows<T> = { [K in keyof T]: Rows<T[K]> };
 
@@ -88,7 +111,7 @@ export function takePendingBegin(connection: object): string | undefined {
 
 type ConnectionSource = { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(connection: pg.PoolClient): Promise<void> };
 
-async function send<T extends Record<string, ReadQuery<unknown>>>(connection: pg.PoolClient, given: string | undefined, queries: T): Promise<ReadRows<T>> {
+async function send<T extends Record<string, Statement<unknown>>>(connection: pg.PoolClient, given: string | undefined, queries: T): Promise<ReadRows<T>> {
   // A unit of work's first message carries its BEGIN and preamble (unit-of-work-client.ts).
   const preamble = given ?? takePendingBegin(connection);
   const keys = Object.keys(queries);
@@ -105,7 +128,7 @@ async function send<T extends Record<string, ReadQuery<unknown>>>(connection: pg
  * Sends `preamble; q1; q2; …` as one message on a pooled connection and returns each query's rows.
  * `preamble` is built by core/db/database.ts from constants and a validated UUID.
  */
-export async function readInOneRoundTrip<T extends Record<string, ReadQuery<unknown>>>(knex: Knex, preamble: string, queries: T): Promise<ReadRows<T>> {
+export async function readInOneRoundTrip<T extends Record<string, Statement<unknown>>>(knex: Knex, preamble: string, queries: T): Promise<ReadRows<T>> {
   const client = knex.client as ConnectionSource;
   const connection = await client.acquireConnection();
   try {
@@ -121,7 +144,7 @@ export async function readInOneRoundTrip<T extends Record<string, ReadQuery<unkn
  * returns each part's rows, in order. `preamble` and the tenant ids come from core/db/database.ts
  * (constants and validated UUIDs).
  */
-export async function perTenantInOneRoundTrip<Row>(knex: Knex, preamble: string, parts: ReadonlyArray<{ tenantId: string; query: ReadQuery<Row[]> }>): Promise<Row[][]> {
+export async function perTenantInOneRoundTrip<Row>(knex: Knex, preamble: string, parts: ReadonlyArray<{ tenantId: string; query: Statement<Row[]> }>): Promise<Row[][]> {
   const client = knex.client as ConnectionSource;
   const connection = await client.acquireConnection();
   try {
@@ -140,7 +163,7 @@ export async function perTenantInOneRoundTrip<Row>(knex: Knex, preamble: string,
  * knex's query events, so never send one here that changes sessions, memberships, users or tenants
  * (the session cache watches those events; core/accounts/session-cache.ts).
  */
-export async function inTransaction<T extends Record<string, ReadQuery<unknown>>>(trx: Knex.Transaction, queries: T): Promise<ReadRows<T>> {
+export async function inTransaction<T extends Record<string, Statement<unknown>>>(trx: Knex.Transaction, queries: T): Promise<ReadRows<T>> {
   // A transaction's client hands out the transaction's connection (and releasing it is a no-op).
   const connection = await (trx.client as ConnectionSource).acquireConnection();
   return send(connection, undefined, queries);

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import type { Database, ReadQuery } from './database.ts';
+import type { Database, Statement } from './database.ts';
 
 /** At most this many statements per message (a burst beyond it goes in the next ones). */
 const GROUP_MAX = 100;
 
 interface Waiting {
   tenantId: string;
-  build: (knex: Knex) => ReadQuery<unknown[]>;
+  build: (knex: Knex) => Statement<unknown[]>;
   resolve(rows: unknown[]): void;
   reject(error: unknown): void;
 }
@@ -32,7 +32,7 @@ export class WriteGroups {
   ) {}
 
   /** Runs one statement for `tenantId` in the next group; resolves with its rows (RETURNING). */
-  run<Row>(tenantId: string, build: (knex: Knex) => ReadQuery<Row[]>): Promise<Row[]> {
+  run<Row>(tenantId: string, build: (knex: Knex) => Statement<Row[]>): Promise<Row[]> {
     return new Promise<Row[]>((resolve, reject) => {
       this.waiting.push({ tenantId, build, resolve: resolve as (rows: unknown[]) => void, reject });
       if (!this.sending) {

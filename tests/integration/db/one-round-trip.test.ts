@@ -3,7 +3,7 @@
 // next user, values inlined literally (never as SQL), one round trip.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Database, inTransaction, TenantIdError } from '../../../core/db/database.ts';
+import { Database, inTransaction, sql, TenantIdError } from '../../../core/db/database.ts';
 import { inlineStatement } from '../../../core/db/one-round-trip.ts';
 import { WriteGroups } from '../../../core/db/write-groups.ts';
 import { TenancyRepository } from '../../../core/tenancy/tenancy.repository.ts';
@@ -230,6 +230,24 @@ describe('one-round-trip tenant reads', () => {
       const again = await Promise.all([groups.run(a, (knex) => delivery(knex, a, 'g3-00') as never), groups.run(a, (knex) => delivery(knex, a, 'g3-new') as never), groups.run(a, (knex) => delivery(knex, a, 'g3-new') as never)]);
       expect(again.map((rows) => rows.length)).toEqual([0, 1, 0]);
       expect((await stored(b)).filter((id) => id.startsWith('g3-'))).toHaveLength(20);
+    });
+
+    it('runs statements written as SQL (sql()) like knex queries: values stay text, row-level security holds', async () => {
+      const groups = new WriteGroups(single, { durable: true });
+      const insert = (tenantId: string, id: string, topic: string) =>
+        sql<{ delivery_id: string; topic: string }[]>(
+          `INSERT INTO webhook_deliveries (tenant_id, plugin_id, delivery_id, topic, payload, headers) VALUES ($1, 'group-test', $2, $3, $4, $5) RETURNING delivery_id, topic`,
+          [tenantId, id, topic, Buffer.from([0, 39, 92, 36]), JSON.stringify({ hostile })],
+        );
+      const [mine, bad] = await Promise.allSettled([groups.run(a, () => insert(a, 'g5-a', hostile)), groups.run(a, () => insert(b, 'g5-b', 'x'))]);
+      expect(mine).toEqual({ status: 'fulfilled', value: [{ delivery_id: 'g5-a', topic: hostile }] });
+      // B's row under A's setting: refused by row-level security, alone.
+      expect(bad.status).toBe('rejected');
+      expect(String((bad as PromiseRejectedResult).reason)).toMatch(/row-level security/);
+      const [row] = await t.db.tenant(a, (trx) => trx('webhook_deliveries').where({ plugin_id: 'group-test', delivery_id: 'g5-a' }).select('payload', 'headers'));
+      expect([...(row.payload as Buffer)]).toEqual([0, 39, 92, 36]);
+      expect(row.headers).toEqual({ hostile });
+      expect(await stored(b)).not.toContain('g5-b');
     });
 
     it('a bad write fails alone: the rest of its group is written', async () => {
