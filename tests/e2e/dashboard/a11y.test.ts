@@ -106,6 +106,18 @@ describe('analytics', () => {
   }, 180_000);
 });
 
+describe('analytics range', () => {
+  it("starts at the store's today, not UTC's: at 23:30 UTC a store in Berlin is already on the next day", async () => {
+    const member = await signedInPage('en-GB');
+    // The browser's clock only (the API reads the dates in the store's zone, Europe/Berlin here).
+    await member.page.clock.setFixedTime(new Date('2026-06-01T23:30:00Z'));
+    await member.page.goto(`${rig.url}/admin/analytics`);
+    await expect.poll(() => member.page.getByLabel('To', { exact: true }).inputValue()).toBe('2026-06-02');
+    expect(await member.page.getByLabel('From', { exact: true }).inputValue()).toBe('2026-05-04');
+    await member.close();
+  });
+});
+
 describe('keyboard only', () => {
   it('skips to the content, moves through the navigation and replies without a mouse', async () => {
     const member = await signedInPage('en-GB');

@@ -6,10 +6,19 @@ import { createEffect, createResource, createSignal, For, onCleanup, Show } from
 import type { AnalyticsSummary, AnalyticsTimeseries } from '../../../../core/wire/merchant.ts';
 import { download, get } from '../api.ts';
 import { embedded } from '../embedded.ts';
+import { me } from '../session.ts';
 import { t } from '../i18n/index.ts';
 import { ErrorNote, Field, Loading, Section } from '../ui.tsx';
 
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+/**
+ * The calendar date (YYYY-MM-DD) of an instant in the store's zone: the API reads `from`/`to` there,
+ * so "today" is the store's today, not the browser's (nor UTC's, which differ around midnight).
+ */
+function dateInZone(at: Date, timeZone: string): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+const daysBefore = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
 const CARDS = ['conversations', 'messages', 'visitors', 'bookings', 'bookingConversion', 'csat', 'tokens', 'estimatedCostUsd', 'averageResponseMs', 'handoffRate', 'errorRate'] as const;
 
 function format(key: (typeof CARDS)[number], s: AnalyticsSummary): string {
@@ -59,9 +68,9 @@ function Chart(props: { series: AnalyticsTimeseries }) {
 }
 
 export default function Analytics() {
-  const today = new Date();
-  const [from, setFrom] = createSignal(isoDay(new Date(today.getTime() - 29 * 86_400_000)));
-  const [to, setTo] = createSignal(isoDay(today));
+  const today = dateInZone(new Date(), me()?.tenant.timeZone ?? 'UTC');
+  const [from, setFrom] = createSignal(daysBefore(today, 29));
+  const [to, setTo] = createSignal(today);
   const [range, setRange] = createSignal({ from: from(), to: to() });
   const [summary, { refetch: rs }] = createResource(range, (r) => get<AnalyticsSummary>('/api/v1/analytics/summary', r));
   const [series, { refetch: rt }] = createResource(range, (r) => get<AnalyticsTimeseries>('/api/v1/analytics/timeseries', { ...r, interval: 'day' }));
