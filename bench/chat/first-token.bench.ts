@@ -11,12 +11,12 @@
 // The baseline is the same fake model called directly from here, with
 // the same concurrency and the same SDK adapter the server uses, in the same run: the difference is
 // what the server adds (HTTP, auth, persisting, context, tools offered, fan-out, SSE).
-import { fork } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createOpenAiLlm } from '../../adapters/llm/openai.ts';
+import { forkBenchChild } from '../child.ts';
 import { report, type BenchRow } from '../report.ts';
 
 const STREAMS = Number(process.env.STREAMS ?? 200);
@@ -42,34 +42,19 @@ interface Child {
 }
 
 async function startServer(fakeUrl: string, databaseUrl: string | undefined): Promise<Child & { kill(): void }> {
-  const child = fork(path.join(here, 'server.ts'), [], {
+  const server = await forkBenchChild<{ url: string; botKey: string }>(path.join(here, 'server.ts'), {
     // BENCH_CPU_PROF=<dir> writes the server's CPU profile there (to see where its time goes).
     execArgv: ['--expose-gc', '--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     env: { ...process.env, FAKE_OPENAI_URL: fakeUrl, ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const waiting = new Map<string, (m: any) => void>();
-  child.on('message', (m: any) => {
-    if (m.type === 'error') {
-      console.error(m.message);
-      process.exit(1);
-    }
-    waiting.get(m.type)?.(m);
-  });
-  const ready = await new Promise<any>((resolve) => waiting.set('ready', resolve));
   return {
-    url: ready.url,
-    botKey: ready.botKey,
-    request: (type) =>
-      new Promise((resolve) => {
-        const answer = type === 'stop' ? 'stopped' : type;
-        waiting.set(answer, resolve);
-        child.send({ type });
-      }),
+    url: server.ready.url,
+    botKey: server.ready.botKey,
+    request: (type) => server.ask(type, {}, type === 'stop' ? 'stopped' : type),
     // After `stop` the child exits by itself (and writes its CPU profile, if asked); kill only a straggler.
     kill: () => {
-      const timer = setTimeout(() => child.kill(), 5_000);
-      child.once('exit', () => clearTimeout(timer));
+      const timer = setTimeout(() => server.process.kill(), 5_000);
+      server.process.once('exit', () => clearTimeout(timer));
     },
   };
 }
@@ -135,9 +120,8 @@ async function inBatches<T>(count: number, parallel: number, work: (i: number) =
 // ------------------------------------------------------------------ main
 
 async function startFake(): Promise<{ url: string; close(): void }> {
-  const child = fork(path.join(here, 'fake-llm.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FIRST_CHUNK_MS: String(FIRST_CHUNK_MS) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await new Promise<{ url: string }>((resolve) => child.once('message', resolve as (m: unknown) => void));
-  return { url: ready.url, close: () => child.kill() };
+  const fake = await forkBenchChild<{ url: string }>(path.join(here, 'fake-llm.ts'), { env: { ...process.env, FIRST_CHUNK_MS: String(FIRST_CHUNK_MS) } });
+  return { url: fake.ready.url, close: () => fake.process.kill() };
 }
 
 const reportRows: BenchRow[] = [];

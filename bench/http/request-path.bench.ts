@@ -2,11 +2,11 @@
 // database round trip) and `/healthz` (no database) in the same run, and booking writes through the
 // widget API against a bare one-row INSERT. Server in a process of its own (bench/http/server.ts).
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/http/request-path.bench.ts
-import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { forkBenchChild } from '../child.ts';
 import { report, type BenchRow } from '../report.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -19,22 +19,9 @@ interface Ready { url: string; accessToken: string; botKey: string; origin: stri
 // bench/profile-summary.ts).
 const profileDir = process.env.BENCH_CPU_PROF;
 const only = process.env.BENCH_ONLY; // e.g. "me" or "bookings": run one part (for profiling)
-const child = fork(path.join(here, 'server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-const ready = await new Promise<Ready>((resolve, reject) => {
-  child.on('message', (m: { type: string } & Ready & { message?: string }) => (m.type === 'ready' ? resolve(m) : m.type === 'error' ? reject(new Error(m.message)) : undefined));
-  child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-});
-
-const ask = (type: string, extra: Record<string, unknown> = {}) =>
-  new Promise<{ file?: string; micros?: number }>((resolve) => {
-    const onMessage = (m: { type: string; file?: string; micros?: number }) => {
-      if (m.type !== type) return;
-      child.off('message', onMessage);
-      resolve(m);
-    };
-    child.on('message', onMessage);
-    child.send({ type, ...extra });
-  });
+const server = await forkBenchChild<Ready>(path.join(here, 'server.ts'));
+const { ready } = server;
+const ask = (type: string, extra: Record<string, unknown> = {}) => server.ask<{ file?: string; micros?: number }>(type, extra);
 
 async function rate(title: string, options: Partial<autocannon.Options> & { path?: string }): Promise<{ rps: number; p99: number; non2xx: number }> {
   const { path: route = '/', ...rest } = options;
@@ -97,6 +84,6 @@ try {
   });
   rows.push({ budget: 'booking writes ≥ 300/s at 25 clients', measured: bookings.rps, unit: 'req/s', baseline: bare, baselineName: 'bare INSERT', ratio: bookings.rps / bare, within: bookings.rps >= 300 && bookings.non2xx === 0 });
 } finally {
-  child.send({ type: 'stop' });
+  server.process.send({ type: 'stop' }); // the server stops and exits without an answer
 }
 report('http', rows);

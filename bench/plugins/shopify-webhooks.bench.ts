@@ -5,7 +5,6 @@
 // to POST /webhooks/shopify for a fixed time, between two /healthz baselines with the same client.
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/plugins/shopify-webhooks.bench.ts [connections=16] [seconds=5]
 // BENCH_CPU_PROF=<dir>: a CPU profile of the server during the delivery phase alone.
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { webhookHmac } from '../../tests/fakes/shopify/index.ts';
+import { forkBenchChild } from '../child.ts';
 import { report } from '../report.ts';
 
 const CONNECTIONS = Number(process.argv[2] ?? 16);
@@ -21,22 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 interface Ready { url: string; secret: string; shopDomain: string; bodies: string[] }
 
-const child = fork(path.join(here, 'webhook-server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-const waiting = new Map<string, (m: any) => void>();
-let failed: (error: Error) => void = () => undefined;
-child.on('message', (m: { type: string; message?: string }) => {
-  if (m.type === 'error') return failed(new Error(m.message));
-  const answer = waiting.get(m.type);
-  waiting.delete(m.type);
-  answer?.(m);
-});
-child.on('exit', (code) => failed(new Error(`server exited with ${code}`)));
-const ask = <T>(type: string, extra: Record<string, unknown> = {}, answer = type) =>
-  new Promise<T>((resolve, reject) => {
-    failed = reject;
-    waiting.set(answer, resolve);
-    if (type !== 'ready') child.send({ type, ...extra });
-  });
+const { ask, ready } = await forkBenchChild<Ready>(path.join(here, 'webhook-server.ts'));
 
 /**
  * CPU time of this machine's PostgreSQL processes so far (ms; /proc, Linux), or undefined when none
@@ -76,7 +61,6 @@ async function rate(title: string, options: Partial<autocannon.Options>): Promis
   return { rps: result.requests.average, non200, cpuMs };
 }
 
-const ready = await ask<Ready>('ready');
 try {
   const bodies = ready.bodies.map((b) => ({ text: b, hmac: webhookHmac(ready.secret, b) }));
   const sent: string[] = [];
