@@ -27,6 +27,22 @@ export interface SseStreamsOptions {
  */
 export const STREAM_CAPS = { perVisitor: 8, perMerchantToken: 20 } as const;
 
+/**
+ * helmet's headers that only a document uses (policies for scripts, frames, windows, referrers,
+ * legacy download and XSS filters). Kept on an event stream: HSTS, `nosniff`, CORP and CORS.
+ */
+export const DOCUMENT_ONLY_HEADERS = [
+  'Content-Security-Policy',
+  'Cross-Origin-Opener-Policy',
+  'Origin-Agent-Cluster',
+  'Referrer-Policy',
+  'X-DNS-Prefetch-Control',
+  'X-Download-Options',
+  'X-Frame-Options',
+  'X-Permitted-Cross-Domain-Policies',
+  'X-XSS-Protection',
+] as const;
+
 export class SseStream {
   lastWriteAt = Date.now();
   private ended = false;
@@ -104,6 +120,9 @@ export class SseStreams {
     const stream = new SseStream(res, this, options.cap?.key);
     if (options.cap) this.admit(stream, options.cap.key, options.cap.max);
     res.status(200);
+    // Headers for documents mean nothing on an event stream (it is never rendered, framed or
+    // navigated), and Node keeps every header for the response's life: ~3 KB per stream for hours.
+    for (const name of DOCUMENT_ONLY_HEADERS) res.removeHeader(name);
     res.set({
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import express from 'express';
+import helmet from 'helmet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SseStreams, type SseStream } from '../../../core/chat/sse.ts';
+import { DOCUMENT_ONLY_HEADERS, SseStreams, type SseStream } from '../../../core/chat/sse.ts';
 import { listen, type RunningServer } from '../../../core/http/server.ts';
 
 /**
@@ -88,6 +89,28 @@ describe('SseStreams', () => {
     for (let i = 0; i < 3; i++) await connect(url + '?caller=a');
     await until(() => sse.size === 1);
     expect(opened.map((s) => s.closed)).toEqual([true, true, false]);
+  });
+
+  it("drops helmet's document-only headers from a stream and keeps HSTS, nosniff and CORP", async () => {
+    const sse = new SseStreams({});
+    const app = express();
+    app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+    app.get('/events', (req, res) => void sse.open(req, res));
+    app.get('/page', (_req, res) => void res.send('<p>page</p>'));
+    server = await listen(app, 0, '127.0.0.1');
+    const page = await fetch(`http://127.0.0.1:${server.port}/page`);
+    const names = (headers: Headers) => [...headers.keys()];
+    // The document keeps every one of them (the list names only headers helmet really sends).
+    for (const name of DOCUMENT_ONLY_HEADERS) expect(names(page.headers)).toContain(name.toLowerCase());
+    const controller = new AbortController();
+    const stream = await fetch(`http://127.0.0.1:${server.port}/events`, { signal: controller.signal });
+    expect(stream.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    for (const name of DOCUMENT_ONLY_HEADERS) expect(names(stream.headers)).not.toContain(name.toLowerCase());
+    expect(stream.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(stream.headers.get('strict-transport-security')).toMatch(/max-age=/);
+    expect(stream.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    controller.abort();
+    sse.closeAll();
   });
 
   it('sends `: keep-alive` on a stream that was silent for the heartbeat interval', async () => {
