@@ -87,8 +87,10 @@ describe('conversations for the merchant', () => {
       await widget.start(store.botKey);
       await widget.send(`Do you sell an ${word}?`);
       ids.push(widget.session.conversationId);
+      // The list is ordered by last activity, which the assistant's answer moves: let each answer
+      // finish before the next conversation starts, so "newest" is the order they were started in.
+      await app.application.chat.service.turns.idle();
     }
-    await app.application.chat.service.turns.idle();
     const found = ConversationListSchema.parse(await (await api('/api/v1/conversations?q=umbrella', agent)).json());
     expect(found.items.map((c) => c.id)).toEqual([ids[2], ids[0]]);
     const page1 = ConversationListSchema.parse(await (await api('/api/v1/conversations?limit=2', agent)).json());
