@@ -77,7 +77,7 @@ describe('the dashboard at /admin', () => {
           if (!(await log.isVisible())) await frame.locator('concierge-widget .cc-launcher').click({ timeout: 2_000 }).catch(() => undefined);
           return false;
         },
-        { timeout: 20_000, intervals: [250] },
+        { timeout: 20_000, interval: 250 },
       )
       .toBe(true);
     expect(errors).toEqual([]);
