@@ -81,6 +81,12 @@ export interface StoredEvent {
 /** The single NOTIFY channel every instance LISTENs on; payload `tenant:conversation:seq:type`. */
 export const CHAT_NOTIFY_CHANNEL = 'concierge_chat';
 
+/**
+ * The NOTIFY channel of live deltas (answers' text as it streams, never logged): a JSON payload
+ * `{ t: tenant, c: conversation, m: message, o: offset, d: text, s: origin }` (core/chat/event-hub.ts).
+ */
+export const CHAT_DELTA_CHANNEL = 'concierge_chat_deltas';
+
 const PREVIEW_CHARS = 140;
 const preview = (text: string) => (text.length <= PREVIEW_CHARS ? text : `${text.slice(0, PREVIEW_CHARS - 1)}…`);
 
@@ -212,12 +218,25 @@ export class ChatRepository {
     };
   }
 
-  /** More text for a streaming message, written with its delta event. */
-  appendTextSql(tenantId: string, messageId: string, delta: string): SqlFragment {
-    return {
-      sql: `UPDATE chat_messages SET text = text || :atDelta WHERE tenant_id = :atTenant AND id = :atId RETURNING 1`,
-      bindings: { atTenant: tenantId, atId: messageId, atDelta: delta },
-    };
+  /**
+   * Saves a streaming answer's text so far (no event: its deltas went out live). One round trip,
+   * not waiting for the disk; only while the message streams, so it never undoes the final text.
+   */
+  async saveStreamingText(tenantId: string, messageId: string, text: string): Promise<void> {
+    await this.db.tenantBatch(
+      tenantId,
+      (knex) => ({ saved: knex.raw(`UPDATE chat_messages SET text = ? WHERE tenant_id = ? AND id = ? AND status = 'streaming'`, [text, tenantId, messageId]) }),
+      { durable: false },
+    );
+  }
+
+  /** A message's text and whether it still streams (event hub: the start of an answer it missed). */
+  async answerText(tenantId: string, messageId: string): Promise<{ text: string; streaming: boolean } | undefined> {
+    const { rows } = await this.db.tenantBatch(tenantId, (knex) => ({
+      rows: knex('chat_messages').where({ tenant_id: tenantId, id: messageId }).select<Array<{ text: string; status: string }>>('text', 'status'),
+    }));
+    const row = rows[0];
+    return row ? { text: row.text, streaming: row.status === 'streaming' } : undefined;
   }
 
   /** An assistant message that is complete at once (no text streamed before), written with its events. */

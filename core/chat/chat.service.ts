@@ -144,6 +144,7 @@ export class ChatService {
     this.turns = new TurnRunner({
       commit: (tenantId, conversationId, work, options) => this.commit(tenantId, conversationId, work, options),
       append: (tenantId, conversationId, events, options) => this.append(tenantId, conversationId, events, options),
+      live: { delta: (delta) => deps.hub.liveDelta(delta), announce: (delta) => deps.hub.announceDelta(delta) },
       repository: deps.repository,
       tools: deps.tools,
       llm: deps.llm,

@@ -2,8 +2,7 @@ import type { Request } from 'express';
 import type { Authenticator } from '../accounts/index.ts';
 import { EventIdSchema, widgetEventSchemas } from '../wire/widget.ts';
 import type { ChatService } from './chat.service.ts';
-import type { StoredEvent } from './chat.repository.ts';
-import type { ChatEventHub } from './event-hub.ts';
+import type { ChatEventHub, PositionMark, StreamEvent } from './event-hub.ts';
 import type { VisitorPresence } from './presence.ts';
 import type { LlmResolver, LlmSettingsRepository } from './llm-settings.ts';
 import { STREAM_CAPS, type SseStreams } from './sse.ts';
@@ -31,12 +30,21 @@ export interface ChatHttpDeps {
 export const WIDGET_EVENTS: ReadonlySet<string> = new Set(Object.keys(widgetEventSchemas));
 export const problem = (description: string) => ({ description });
 
+/** Where a stream starts: after a logged event, and maybe inside the answer a live delta's id names. */
+export interface StreamPosition {
+  after: number;
+  answer?: { ref: string; offset: number };
+}
+
 /** `Last-Event-ID` header (EventSource reconnect) wins over the query's initial position. */
-export function streamPosition(req: Request, fromQuery: string | undefined): number {
+export function streamPosition(req: Request, fromQuery: string | undefined): StreamPosition {
   const header = req.headers['last-event-id'];
   const value = typeof header === 'string' && EventIdSchema.safeParse(header.trim()).success ? header.trim() : fromQuery;
-  const n = value ? Number(value) : 0;
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  if (!value) return { after: 0 };
+  const [seq, ref, offset] = value.split('.');
+  const n = Number(seq);
+  const after = Number.isSafeInteger(n) && n > 0 ? n : 0;
+  return ref && offset ? { after, answer: { ref, offset: Number(offset) } } : { after };
 }
 
 export interface ChatRoutesContext {
@@ -46,7 +54,7 @@ export interface ChatRoutesContext {
   /** The stream cap's key: one visitor (any of its tokens), or one merchant session / API key. */
   capOf(req: Request): { key: string; max: number };
   /** One conversation's stream: replay after the position, then live; `filter` picks the event types. */
-  stream(req: Request, res: Parameters<ChatHttpDeps['sse']['open']>[1], tenantId: string, conversationId: string, after: number, filter: (e: StoredEvent) => boolean): { onClose(handler: () => void): void };
+  stream(req: Request, res: Parameters<ChatHttpDeps['sse']['open']>[1], tenantId: string, conversationId: string, from: StreamPosition, filter: (e: Exclude<StreamEvent, PositionMark>) => boolean): { onClose(handler: () => void): void };
 }
 
 export function chatRoutesContext(deps: ChatHttpDeps): ChatRoutesContext {
@@ -61,11 +69,18 @@ export function chatRoutesContext(deps: ChatHttpDeps): ChatRoutesContext {
     return { key: `v:${v.tenantId}:${v.visitorId}`, max: deps.streamCaps?.perVisitor ?? STREAM_CAPS.perVisitor };
   };
 
-  function stream(req: Request, res: Parameters<typeof deps.sse.open>[1], tenantId: string, conversationId: string, after: number, filter: (e: StoredEvent) => boolean) {
+  function stream(req: Request, res: Parameters<typeof deps.sse.open>[1], tenantId: string, conversationId: string, from: StreamPosition, filter: (e: Exclude<StreamEvent, PositionMark>) => boolean) {
     const sse = deps.sse.open(req, res, { retryMs, cap: capOf(req) });
-    const subscription = deps.hub.subscribe(tenantId, conversationId, after, (event) => {
-      if (filter(event)) sse.send(event.seq, event.type, event.data);
-    });
+    const subscription = deps.hub.subscribe(
+      tenantId,
+      conversationId,
+      from.after,
+      (event) => {
+        if (event.type === 'position') sse.position(event.id);
+        else if (filter(event)) sse.send(event.seq ?? event.id, event.type, event.data);
+      },
+      from.answer,
+    );
     sse.onClose(() => subscription.close());
     return sse;
   }

@@ -64,7 +64,7 @@ export function chatWidgetRoutes(ctx: ChatRoutesContext): RouteDef[] {
       path: `${WIDGET_API_PREFIX}/conversations/:id/events`,
       summary: "The conversation's event stream (SSE)",
       description:
-        'text/event-stream; every event has `id:` (increasing), `event:` and one `data:` JSON line. Replays what came after `Last-Event-ID` (or `lastEventId`) from the database, then streams live; `: keep-alive` comments at least every 25 s. The token may come as `?token=` (EventSource cannot send headers).',
+        'text/event-stream; every event has `id:`, `event:` and one `data:` JSON line. Logged events have increasing decimal ids and are replayed after `Last-Event-ID` (or `lastEventId`) from the database, then streamed live. `message.delta` (an answer\'s text as it streams) is not logged: its id is a position (`<last logged id>.<message ref>.<end offset>`), so a stream resumed from it continues the text exactly there, and one resumed from an older id gets the text so far once, after the replay; a block with only `id:` may move that position. `: keep-alive` comments at least every 25 s. The token may come as `?token=` (EventSource cannot send headers).',
       tags: ['widget'],
       security: ['visitor'],
       params: ConversationParamsSchema,

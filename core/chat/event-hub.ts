@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { PgListener } from '../db/pg-listener.ts';
-import { CHAT_NOTIFY_CHANNEL, type ChatEventType, type StoredEvent } from './chat.repository.ts';
+import { CHAT_DELTA_CHANNEL, CHAT_NOTIFY_CHANNEL, type ChatEventType, type StoredEvent } from './chat.repository.ts';
 
 /**
  * Fan-out of conversation events to the streams held by THIS instance (docs/decisions/0004).
@@ -18,7 +18,53 @@ import { CHAT_NOTIFY_CHANNEL, type ChatEventType, type StoredEvent } from './cha
 
 export interface EventSource {
   eventsAfter(tenantId: string, conversationId: string, afterSeq: number, limit?: number): Promise<StoredEvent[]>;
+  /**
+   * An answer's text as last saved while it streams (`streaming`), or its final state: the way to
+   * the start of an answer whose first deltas this instance did not hear (started before it listened).
+   */
+  answerText?(tenantId: string, messageId: string): Promise<{ text: string; streaming: boolean } | undefined>;
 }
+
+/**
+ * Text of an answer as it streams (issue 13: deltas without a row each). Never logged: no `seq`, no
+ * `id:` on the wire. `offset` is where `delta` starts in the answer's text (UTF-16 units), so a
+ * client that already has some of it (history, an earlier stream) takes only what is new.
+ */
+export interface LiveDelta {
+  tenantId: string;
+  conversationId: string;
+  messageId: string;
+  offset: number;
+  delta: string;
+}
+
+/** A live delta as a stream event (no `seq`). */
+export interface LiveEvent {
+  tenantId: string;
+  conversationId: string;
+  seq?: undefined;
+  /** Its SSE id: a position, `<last logged seq>.<message id's first 8 hex digits>.<end offset>` (EventIdSchema). */
+  id: string;
+  type: 'message.delta';
+  data: { messageId: string; role: 'assistant'; delta: string; offset: number };
+}
+
+/**
+ * A stream's resume position moved without an event: after a logged event, while an answer whose
+ * text this stream has is still streaming, the id a reconnect sends must still say how much of it
+ * the client has. Written as an SSE block with only an `id:` (EventSource keeps it as its last event
+ * id and dispatches nothing).
+ */
+export interface PositionMark {
+  tenantId: string;
+  conversationId: string;
+  seq?: undefined;
+  id: string;
+  type: 'position';
+}
+
+/** What a subscriber receives: logged events (with `seq`), live deltas and position marks (without). */
+export type StreamEvent = StoredEvent | LiveEvent | PositionMark;
 
 export interface HubSubscription {
   close(): void;
@@ -55,6 +101,20 @@ interface Channel {
   retryTimer?: NodeJS.Timeout | undefined;
 }
 
+/** An answer streaming somewhere in the cluster, as far as this instance has its text from the start. */
+interface Answer {
+  text: string;
+  /** Last delta heard (ms): answers nobody finishes (a crashed writer) are forgotten after a while. */
+  heardAt: number;
+  /** A delta that came after a gap, kept until the start of the text is read from the database. */
+  early?: LiveDelta | undefined;
+  repairing?: boolean;
+}
+
+const ANSWER_TTL_MS = 5 * 60_000;
+/** A NOTIFY payload is at most 8,000 bytes; a piece of text this long stays far below, escapes included. */
+const DELTA_PIECE = 1_000;
+
 /**
  * One stream's place in a channel, and its handle: an object per subscriber rather than closures
  * (an idle stream holds it for hours; issue 13: memory per idle stream).
@@ -62,10 +122,14 @@ interface Channel {
 class Subscriber implements HubSubscription {
   /** Joined (or the listener reconnected): must read the log once, whatever `known` says. */
   needsSync = true;
+  /** Text of each streaming answer this stream has been sent (UTF-16 units); -1 once completed. Only while answers stream. */
+  positions: Map<string, number> | undefined;
+  /** Resumed from a live delta's id: how much of that answer the client has. */
+  resume: { ref: string; offset: number } | undefined;
 
   constructor(
     public last: number,
-    readonly send: (event: StoredEvent) => void,
+    readonly send: (event: StreamEvent) => void,
     private readonly channel: Channel,
     private readonly channels: Map<string, Channel>,
   ) {}
@@ -100,6 +164,11 @@ export class ChatEventHub {
    */
   readonly origin = randomBytes(6).toString('base64url');
   private readonly channels = new Map<string, Channel>();
+  /** Answers streaming now, by `tenant:conversation` then message id (live deltas: no row each). */
+  private readonly answers = new Map<string, Map<string, Answer>>();
+  /** Answers completed lately: a delta for one of them is late and dropped (oldest forgotten first). */
+  private readonly finished = new Set<string>();
+  private answersSweptAt = 0;
   private readonly tenants = new Map<string, Set<TenantSubscriber>>();
   /** `conversation:seq` already given to tenant subscribers (local publish and NOTIFY both arrive). */
   private readonly tenantDelivered = new Map<string, true>();
@@ -121,6 +190,7 @@ export class ChatEventHub {
     this.listener = options.listener ?? new PgListener({ connect: options.connect!, logger: options.logger });
     this.unsubscribe.push(
       this.listener.on(CHAT_NOTIFY_CHANNEL, (payload) => this.notified(payload)),
+      this.listener.on(CHAT_DELTA_CHANNEL, (payload) => this.deltaNotified(payload)),
       this.listener.onReconnect(() => this.resync()),
     );
     if (options.onBotChanged) this.unsubscribe.push(this.listener.on(BOT_NOTIFY_CHANNEL, options.onBotChanged));
@@ -154,7 +224,7 @@ export class ChatEventHub {
   // ---------------------------------------------------------------- subscriptions
 
   /** Streams a conversation's events after `afterSeq`: first what the log has, then live. */
-  subscribe(tenantId: string, conversationId: string, afterSeq: number, send: (event: StoredEvent) => void): HubSubscription {
+  subscribe(tenantId: string, conversationId: string, afterSeq: number, send: (event: StreamEvent) => void, resume?: { ref: string; offset: number }): HubSubscription {
     const key = `${tenantId}:${conversationId}`;
     let ch = this.channels.get(key);
     if (!ch) {
@@ -162,6 +232,7 @@ export class ChatEventHub {
       this.channels.set(key, ch);
     }
     const sub = new Subscriber(Math.max(0, afterSeq), send, ch, this.channels);
+    if (resume) sub.resume = resume;
     ch.subs.add(sub);
     // Registered before the read, so anything committed after the read's snapshot is announced to it.
     this.pump(ch);
@@ -191,6 +262,7 @@ export class ChatEventHub {
   /** Events this instance just committed: delivered without reading them back. */
   publish(events: StoredEvent[]): void {
     for (const event of events) {
+      if (event.type === 'message.completed') this.forgetAnswer(`${event.tenantId}:${event.conversationId}`, (event.data as { messageId?: string }).messageId);
       const ch = this.channels.get(`${event.tenantId}:${event.conversationId}`);
       if (ch) {
         this.remember(ch, event);
@@ -212,6 +284,8 @@ export class ChatEventHub {
     const seq = Number(seqText);
     if (!tenantId || !conversationId || !Number.isSafeInteger(seq)) return;
     if (origin === this.origin) return; // written here: `publish` hands it over
+    // Its deltas came before it on the same connection; the log has the final text.
+    if (type === 'message.completed') this.forgetAnswer(`${tenantId}:${conversationId}`);
     const ch = this.channels.get(`${tenantId}:${conversationId}`);
     if (ch && seq > ch.known) {
       ch.known = seq;
@@ -261,7 +335,7 @@ export class ChatEventHub {
     for (const sub of set) this.safeSend(sub.send, event);
   }
 
-  private safeSend(send: (event: StoredEvent) => void, event: StoredEvent): void {
+  private safeSend<E extends StreamEvent>(send: (event: E) => void, event: E): void {
     try {
       send(event);
     } catch (error) {
@@ -276,7 +350,7 @@ export class ChatEventHub {
       if (!sub.needsSync) {
         for (let next = ch.ring.get(sub.last + 1); next; next = ch.ring.get(sub.last + 1)) {
           sub.last = next.seq;
-          this.safeSend(sub.send, next);
+          this.deliver(sub, next);
         }
       }
       if (sub.needsSync || sub.last < ch.known) behind = true;
@@ -305,7 +379,7 @@ export class ChatEventHub {
           for (const row of rows) {
             if (row.seq !== sub.last + 1) continue;
             sub.last = row.seq;
-            this.safeSend(sub.send, row);
+            this.deliver(sub, row);
           }
         }
         if (rows.length < this.pageSize) {
@@ -314,12 +388,15 @@ export class ChatEventHub {
             if (sub.needsSync) continue;
             for (let next = ch.ring.get(sub.last + 1); next; next = ch.ring.get(sub.last + 1)) {
               sub.last = next.seq;
-              this.safeSend(sub.send, next);
+              this.deliver(sub, next);
             }
+            // After the log: the text of answers still streaming, as far as this stream lacks it.
+            this.catchUp(ch, sub);
           }
           if (![...ch.subs].some((s) => s.needsSync || s.last < ch.known)) break;
-          // The log has nothing newer than what was announced (yet): try again shortly instead of spinning.
-          if (waiting.every((s, i) => s.last === before[i])) {
+          // The log has nothing newer than what was announced (yet): try again shortly instead of
+          // spinning — unless a stream joined during the read: it is read for at once.
+          if (![...ch.subs].some((s) => s.needsSync) && waiting.every((s, i) => s.last === before[i])) {
             this.retryLater(ch, 250);
             break;
           }
@@ -355,6 +432,178 @@ export class ChatEventHub {
     );
   }
 
+  // ---------------------------------------------------------------- live deltas (no row each)
+
+  /**
+   * Text of an answer being written on this instance: to this instance's streams at once, before
+   * any database write (the first token waits for none).
+   */
+  liveDelta(delta: LiveDelta): void {
+    this.hear(delta);
+  }
+
+  /**
+   * The same text to the other instances: one NOTIFY per piece on the LISTEN connection (ordered
+   * with this instance's other announcements, so an answer's deltas reach them before its
+   * `message.completed`). false when the connection is down (they get the final text from the log).
+   */
+  announceDelta(delta: LiveDelta): Promise<boolean> {
+    const payloads: string[] = [];
+    const text = delta.delta;
+    let at = 0;
+    while (at < text.length) {
+      let end = Math.min(text.length, at + DELTA_PIECE);
+      // A piece never ends inside a surrogate pair.
+      if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end -= 1;
+      payloads.push(JSON.stringify({ t: delta.tenantId, c: delta.conversationId, m: delta.messageId, o: delta.offset + at, d: text.slice(at, end), s: this.origin }));
+      at = end;
+    }
+    return this.listener.notify(CHAT_DELTA_CHANNEL, payloads);
+  }
+
+  /** A live delta from another instance (exported for tests). */
+  deltaNotified(payload: string): void {
+    let parsed: { t?: unknown; c?: unknown; m?: unknown; o?: unknown; d?: unknown; s?: unknown };
+    try {
+      parsed = JSON.parse(payload) as typeof parsed;
+    } catch {
+      return;
+    }
+    const { t, c, m, o, d, s } = parsed;
+    if (s === this.origin) return; // written here: already heard
+    if (typeof t !== 'string' || typeof c !== 'string' || typeof m !== 'string' || typeof d !== 'string' || typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) return;
+    this.hear({ tenantId: t, conversationId: c, messageId: m, offset: o, delta: d });
+  }
+
+  /** Adds what is new in `delta` to its answer's text and sends it to the conversation's streams. */
+  private hear(delta: LiveDelta): void {
+    if (this.finished.has(delta.messageId)) return;
+    const key = `${delta.tenantId}:${delta.conversationId}`;
+    const now = Date.now();
+    this.sweepAnswers(now);
+    let answers = this.answers.get(key);
+    if (!answers) {
+      answers = new Map();
+      this.answers.set(key, answers);
+    }
+    let answer = answers.get(delta.messageId);
+    if (!answer) {
+      answer = { text: '', heardAt: now };
+      answers.set(delta.messageId, answer);
+    }
+    answer.heardAt = now;
+    if (!extend(answer, delta)) {
+      // A gap: this instance missed the start (it began listening mid-answer, or lost the connection).
+      answer.early = delta;
+      this.repair(key, delta.tenantId, delta.conversationId, delta.messageId, answer);
+      return;
+    }
+    const ch = this.channels.get(key);
+    if (ch) for (const sub of ch.subs) if (!sub.needsSync) this.catchUp(ch, sub);
+  }
+
+  /** Reads the start of an answer this instance missed (the writer saves it every few hundred ms). */
+  private repair(key: string, tenantId: string, conversationId: string, messageId: string, answer: Answer): void {
+    const source = this.options.source;
+    if (answer.repairing || !source.answerText || this.closed) return;
+    answer.repairing = true;
+    source.answerText(tenantId, messageId).then(
+      (saved) => {
+        answer.repairing = false;
+        const answers = this.answers.get(key);
+        if (answers?.get(messageId) !== answer) return;
+        if (!saved || !saved.streaming) {
+          this.forgetAnswer(key, messageId);
+          return;
+        }
+        if (saved.text.length > answer.text.length && saved.text.startsWith(answer.text)) answer.text = saved.text;
+        if (answer.early && extend(answer, answer.early)) answer.early = undefined;
+        const ch = this.channels.get(key);
+        if (ch) for (const sub of ch.subs) if (!sub.needsSync) this.catchUp(ch, sub);
+        // Still short of the delta heard: the saved text lags; read again shortly.
+        if (answer.early) {
+          const timer = setTimeout(() => this.repair(key, tenantId, conversationId, messageId, answer), 250);
+          timer.unref();
+        }
+      },
+      (error: unknown) => {
+        answer.repairing = false;
+        this.logger.warn({ err: error, conversationId }, 'could not read the start of a streaming answer');
+      },
+    );
+  }
+
+  /** Sends a stream what it lacks of the conversation's streaming answers. */
+  private catchUp(ch: Channel, sub: Subscriber): void {
+    const answers = this.answers.get(ch.key);
+    if (sub.positions) for (const messageId of sub.positions.keys()) if (!answers?.has(messageId)) sub.positions.delete(messageId);
+    if (answers) {
+      for (const [messageId, answer] of answers) {
+        let at = sub.positions?.get(messageId);
+        if (at === undefined) {
+          at = 0;
+          if (sub.resume && messageId.startsWith(sub.resume.ref)) {
+            // The client had this much of the answer when its stream dropped.
+            at = sub.resume.offset;
+            sub.resume = undefined;
+            (sub.positions ??= new Map()).set(messageId, at);
+          }
+        }
+        if (at < 0 || at >= answer.text.length) continue;
+        const end = answer.text.length;
+        (sub.positions ??= new Map()).set(messageId, end);
+        const event: LiveEvent = {
+          tenantId: ch.tenantId,
+          conversationId: ch.conversationId,
+          id: `${sub.last}.${messageId.slice(0, 8)}.${end}`,
+          type: 'message.delta',
+          data: { messageId, role: 'assistant', delta: answer.text.slice(at), offset: at },
+        };
+        this.safeSend(sub.send, event);
+      }
+    }
+    if (sub.positions?.size === 0) sub.positions = undefined;
+  }
+
+  /** A logged event to one stream; after an answer's `message.completed` it gets none of its deltas. */
+  private deliver(sub: Subscriber, event: StoredEvent): void {
+    if (event.type === 'message.completed') {
+      const messageId = (event.data as { messageId?: string }).messageId;
+      if (messageId && sub.resume && messageId.startsWith(sub.resume.ref)) sub.resume = undefined;
+      if (messageId && this.answers.get(`${event.tenantId}:${event.conversationId}`)?.has(messageId)) {
+        (sub.positions ??= new Map()).set(messageId, -1);
+        this.forgetAnswer(`${event.tenantId}:${event.conversationId}`, messageId);
+      }
+    }
+    this.safeSend(sub.send, event);
+    // The position a reconnect must name: text sent on this stream, or (not caught up yet) what it resumed with.
+    let mark = sub.resume && sub.resume.offset > 0 ? `${event.seq}.${sub.resume.ref}.${sub.resume.offset}` : undefined;
+    if (sub.positions) for (const [messageId, at] of sub.positions) if (at > 0) mark = `${event.seq}.${messageId.slice(0, 8)}.${at}`;
+    if (mark) this.safeSend(sub.send, { tenantId: event.tenantId, conversationId: event.conversationId, id: mark, type: 'position' });
+  }
+
+  /** An answer completed (or all of a conversation's, when the message is not named). */
+  private forgetAnswer(key: string, messageId?: string): void {
+    if (messageId !== undefined) {
+      this.finished.add(messageId);
+      if (this.finished.size > DEDUPE_KEYS) this.finished.delete(this.finished.values().next().value!);
+    }
+    const answers = this.answers.get(key);
+    if (!answers) return;
+    if (messageId === undefined) answers.clear();
+    else answers.delete(messageId);
+    if (answers.size === 0) this.answers.delete(key);
+  }
+
+  private sweepAnswers(now: number): void {
+    if (now - this.answersSweptAt < 10_000) return;
+    this.answersSweptAt = now;
+    for (const [key, answers] of this.answers) {
+      for (const [messageId, answer] of answers) if (now - answer.heardAt > ANSWER_TTL_MS) answers.delete(messageId);
+      if (answers.size === 0) this.answers.delete(key);
+    }
+  }
+
   /** After a gap in LISTEN: every subscriber reads the log again; dashboards reload. */
   private resync(): void {
     this.logger.info({ conversations: this.channels.size }, 'LISTEN connection back; catching up');
@@ -365,4 +614,13 @@ export class ChatEventHub {
     }
     for (const set of this.tenants.values()) for (const sub of set) sub.resync();
   }
+}
+
+/** Adds the part of `delta` that continues `answer`'s text; false when it starts beyond it (a gap). */
+function extend(answer: Answer, delta: LiveDelta): boolean {
+  const have = answer.text.length;
+  if (delta.offset > have) return false;
+  const end = delta.offset + delta.delta.length;
+  if (end > have) answer.text += delta.delta.slice(have - delta.offset);
+  return true;
 }

@@ -66,6 +66,12 @@ export class SseStream {
     this.write(`${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** Moves the client's resume position (`Last-Event-ID` of its next reconnect) without an event: a block with only `id:`. */
+  position(id: string): void {
+    if (this.ended) return;
+    this.write(`id: ${id}\n\n`);
+  }
+
   comment(text: string): void {
     this.write(`: ${text}\n\n`);
   }

@@ -6,6 +6,7 @@ import type { Card } from '../wire/widget.ts';
 import type { BotEntry } from '../widget-access/index.ts';
 import type { AppendOptions, ChatRepository, CompletedMessage, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
 import type { ChatAnalytics } from './chat-analytics.ts';
+import type { LiveDelta } from './event-hub.ts';
 import { buildHistory, buildSystemPrompt, instructionsBlock } from './context.ts';
 import { teamPresence } from '../tenancy/index.ts';
 import { chatStrings } from './i18n/strings.ts';
@@ -31,7 +32,7 @@ export interface TurnOptions {
   maxOutputTokens?: number;
   /** The whole turn, all rounds and tools. Default 120 s. */
   turnTimeoutMs?: number;
-  /** Least time between two delta writes of one message (the first goes out at once). Default 40 ms. */
+  /** Least time between two rounds of an answer's text to the other instances and the database (the first goes out at once). Default 40 ms. */
   deltaIntervalMs?: number;
 }
 
@@ -64,6 +65,8 @@ export interface TurnDeps {
   commit: Commit;
   /** Events and the statements that go with them, nothing read first: one round trip (ChatService.append). */
   append: (tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions & DeliveryOptions) => Promise<StoredEvent[]>;
+  /** An answer's text as it streams: to this instance's streams at once, and announced to the others (ChatEventHub). */
+  live: { delta(delta: LiveDelta): void; announce(delta: LiveDelta): Promise<boolean> };
   repository: ChatRepository;
   tools: ToolRegistry;
   llm: LlmResolver;
@@ -77,19 +80,24 @@ export interface TurnDeps {
 const iso = (d: Date) => d.toISOString();
 
 /**
- * The assistant's message as it streams: created with the first text, then deltas. Writes are
- * coalesced: the first text goes out at once; later text gathers while a write is in flight and
- * for at least `intervalMs` after the previous one, then goes out as one delta. Each write is one
- * statement (message row + events + NOTIFY) and one round trip, committed without waiting for the disk.
+ * The assistant's message as it streams (issue 13: deltas without a row each). Every piece of text
+ * goes to this instance's streams at once (`live.delta`, no database write first). Behind it, in
+ * rounds at least `intervalMs` apart (the first at once): the new text is announced to the other
+ * instances (one NOTIFY, no row), and the message row is written — created with its
+ * `message.created` event in the first round, its text saved at most every `saveIntervalMs` after
+ * that, never waiting for the disk — so history and an instance that missed the start have it.
  */
 class AssistantWriter {
   readonly messageId = randomUUID();
   created = false;
   shown = '';
-  private pending = '';
+  /** How much of `shown` the other instances were sent, and the database has. */
+  private announced = 0;
+  private saved = 0;
+  private savedAt = 0;
   private inflight: Promise<void> | undefined;
   private failure: unknown;
-  private lastWriteAt = 0;
+  private lastRoundAt = 0;
   private hurry: (() => void) | undefined;
 
   constructor(
@@ -99,6 +107,7 @@ class AssistantWriter {
     private readonly intervalMs: number,
     /** The shopper's message: the answer's timestamp is never earlier. */
     private readonly question: Pick<MessageRow, 'created_at'>,
+    private readonly saveIntervalMs = 250,
   ) {}
 
   private stamp(): Date {
@@ -109,15 +118,16 @@ class AssistantWriter {
 
   delta(text: string): void {
     if (!text) return;
+    const offset = this.shown.length;
     this.shown += text;
-    this.pending += text;
+    this.deps.live.delta({ tenantId: this.tenantId, conversationId: this.conversationId, messageId: this.messageId, offset, delta: text });
     this.inflight ??= this.drain();
   }
 
   private async drain(): Promise<void> {
     try {
-      while (this.pending && this.failure === undefined) {
-        const wait = this.lastWriteAt + this.intervalMs - Date.now();
+      while (this.announced < this.shown.length && this.failure === undefined) {
+        const wait = this.lastRoundAt + this.intervalMs - Date.now();
         if (wait > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, wait);
@@ -128,10 +138,8 @@ class AssistantWriter {
           });
           this.hurry = undefined;
         }
-        const chunk = this.pending;
-        this.pending = '';
-        this.lastWriteAt = Date.now();
-        await this.write(chunk);
+        this.lastRoundAt = Date.now();
+        await Promise.all([this.announce(), this.save()]);
       }
     } catch (error) {
       this.failure = error;
@@ -140,22 +148,36 @@ class AssistantWriter {
     }
   }
 
-  private async write(chunk: string): Promise<void> {
-    const { repository } = this.deps;
-    const first = !this.created;
-    const createdAt = this.stamp();
-    const events: NewEvent[] = [];
-    if (first) events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } });
-    events.push({ type: 'message.delta', data: { messageId: this.messageId, role: 'assistant', delta: chunk } });
-    const statement = first
-      ? repository.insertStreamingMessageSql(this.tenantId, this.conversationId, this.messageId, chunk, createdAt)
-      : repository.appendTextSql(this.tenantId, this.messageId, chunk);
-    // Not durable: a crash may lose the last deltas, never the completed message (decision 0004).
-    await this.deps.append(this.tenantId, this.conversationId, events, { with: [statement], durable: false });
-    this.created = true;
+  /** The text the other instances have not been sent (when the LISTEN connection is down they get the final text from the log). */
+  private async announce(): Promise<void> {
+    const offset = this.announced;
+    this.announced = this.shown.length;
+    await this.deps.live
+      .announce({ tenantId: this.tenantId, conversationId: this.conversationId, messageId: this.messageId, offset, delta: this.shown.slice(offset) })
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, conversationId: this.conversationId }, 'could not announce an answer\'s text to the other instances'));
   }
 
-  /** Waits for every delta to be written (at once, without the coalescing pause); rethrows a write failure. */
+  private async save(): Promise<void> {
+    const { repository } = this.deps;
+    if (!this.created) {
+      const text = this.shown;
+      const createdAt = this.stamp();
+      const events: NewEvent[] = [{ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } }];
+      // Not durable: a crash may lose a streaming answer's row, never a completed message (decision 0004).
+      await this.deps.append(this.tenantId, this.conversationId, events, { with: [repository.insertStreamingMessageSql(this.tenantId, this.conversationId, this.messageId, text, createdAt)], durable: false });
+      this.created = true;
+      this.saved = text.length;
+      this.savedAt = Date.now();
+      return;
+    }
+    if (this.saved >= this.shown.length || Date.now() - this.savedAt < this.saveIntervalMs) return;
+    const text = this.shown;
+    this.savedAt = Date.now();
+    await repository.saveStreamingText(this.tenantId, this.messageId, text);
+    this.saved = text.length;
+  }
+
+  /** Waits for every round to go out (at once, without the coalescing pause); rethrows a write failure. */
   async settle(): Promise<void> {
     while (this.inflight) {
       this.hurry?.();

@@ -50,10 +50,13 @@ export const VisitorIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'visit
 export const VisitorTokenSchema = z.string().min(16).max(4096);
 
 /**
- * Event-stream id: a decimal integer string that increases within a conversation's stream.
- * Clients compare ids numerically (by length, then lexically) and ignore anything not newer.
+ * Event-stream id. A logged event's id is a decimal integer that increases within a conversation's
+ * stream; clients compare those numerically (by length, then lexically) and ignore anything not
+ * newer. A live `message.delta` has `<last logged id>.<first 8 hex digits of its message id>.<end
+ * offset>` (what the stream had delivered with it), so a stream resumed with it as `Last-Event-ID`
+ * continues that answer's text exactly where it stopped.
  */
-export const EventIdSchema = z.string().regex(/^\d{1,20}$/, 'decimal event id');
+export const EventIdSchema = z.string().regex(/^\d{1,20}(\.[0-9a-f]{8}\.\d{1,9})?$/, 'event id');
 
 /** "#rrggbb"; the widget sets it as a CSS custom property, so nothing else is accepted. */
 export const HexColorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'hex color such as "#1a73e8"');
@@ -248,7 +251,8 @@ export const RateConversationRequestSchema = z.object({
 /**
  * `GET /widget/v1/conversations/:id/events` query (EventSource cannot send headers).
  * The stream is `text/event-stream`; every event has `id:` (EventIdSchema), `event:` (a name of
- * `widgetEventSchemas`) and one `data:` line of JSON. The server sends a `: keep-alive` comment at
+ * `widgetEventSchemas`) and one `data:` line of JSON; a block with only `id:` moves the resume
+ * position (EventSource keeps it) while an answer streams. The server sends a `: keep-alive` comment at
  * least every 25 s and may send `retry:`. Replay: events after the `Last-Event-ID` header (sent by
  * EventSource on reconnect), else after `lastEventId`, else from the conversation's first event,
  * are sent first, from the database, in order; then live events follow.
@@ -273,11 +277,20 @@ export const MessageCreatedEventSchema = z.object({
   clientMessageId: z.string().max(64).optional(),
 });
 
-/** `message.delta`: text to append to a streaming message. */
+/**
+ * `message.delta`: more text of a streaming assistant message. Sent live, not logged: its `id:`
+ * is a position (EventIdSchema), not a new number; a stream resumed from it continues the text where
+ * it stopped, one resumed from an older id gets the text so far once, after the replay. `offset` is
+ * where `delta` starts in the message's text (UTF-16 code units): a client that already has more
+ * (from the history, or an earlier stream) takes only the part beyond what it has; a delta that
+ * starts beyond it is skipped (`message.completed` brings the whole text). A delta may come before
+ * its message's `message.created`. (Deltas logged before 2026-12 have a plain id and no `offset`.)
+ */
 export const MessageDeltaEventSchema = z.object({
   messageId: IdSchema,
   role: MessageRoleSchema,
   delta: z.string(),
+  offset: z.number().int().min(0).optional(),
 });
 
 /** `message.completed`: the final, authoritative text and cards of a message (replaces what the deltas built). */

@@ -6,7 +6,7 @@
  * on failure) and every response/event is `.parse`d with them before it is sent, so a widget that
  * passes against this fake speaks what the real server will accept.
  *
- * Behaviour: SSE with increasing ids, `Last-Event-ID` (header, else `lastEventId` query) replay,
+ * Behaviour: SSE with increasing ids (live deltas: position ids, as the real server), `Last-Event-ID` (header, else `lastEventId` query) replay,
  * streamed assistant deltas, typing and handoff events, 401 for expired tokens, Origin checks,
  * availability computed in the tenant's zone and answered in the request's zone, bookings with
  * Idempotency-Key replay and 409 + nearest alternatives.
@@ -284,6 +284,16 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
     res.write(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
   }
 
+  /**
+   * Live text of a streaming answer, as the real server sends it: not logged; its id is a position
+   * (`<last logged id>.<message ref>.<end>`), its `offset` where the text starts.
+   */
+  function writeLive(res: ServerResponse, conversation: Conversation, message: WidgetMessage, offset: number) {
+    const data = { messageId: message.id, role: 'assistant', delta: message.text.slice(offset), offset };
+    const id = `${conversation.events.at(-1)?.id ?? 0}.${message.id.slice(0, 8)}.${message.text.length}`;
+    res.write(`id: ${id}\nevent: message.delta\ndata: ${JSON.stringify(widgetEventSchemas['message.delta'].parse(data))}\n\n`);
+  }
+
   function emit<N extends WidgetEventName>(conversationId: string, event: N, data: WidgetEventData<N>): number {
     const conversation = state.conversations.get(conversationId);
     if (!conversation) throw new Error(`no conversation ${conversationId}`);
@@ -321,8 +331,9 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
     for (let i = 0; i < answer.text.length; i += size) {
       await sleep(answer.delayMs ?? deltaDelay);
       const delta = answer.text.slice(i, i + size);
+      const offset = message.text.length;
       message.text += delta;
-      emit(conversation.id, 'message.delta', { messageId: message.id, role: 'assistant', delta });
+      for (const res of conversation.streams) writeLive(res, conversation, message, offset);
       if (answer.hold && !held && message.text.length >= answer.hold.afterChars) {
         held = true;
         await answer.hold.until;
@@ -540,7 +551,8 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
         const q = StreamQuerySchema.safeParse(query);
         if (!q.success) return invalid(res, q.error);
         const header = req.headers['last-event-id'];
-        const after = Number((typeof header === 'string' && header) || q.data.lastEventId || 0);
+        const [seq, ref, end] = ((typeof header === 'string' && header) || q.data.lastEventId || '0').split('.');
+        const after = Number(seq);
         res.writeHead(200, {
           'Content-Type': 'text/event-stream; charset=utf-8',
           'Cache-Control': 'no-cache, no-transform',
@@ -549,6 +561,12 @@ export async function startWidgetFake(options: WidgetFakeOptions): Promise<Widge
         });
         res.write(`retry: ${sseRetry}\n\n`);
         for (const e of conversation.events) if (e.id > after) writeEvent(res, e);
+        // The text of an answer still streaming: from where the resumed position says, else whole.
+        for (const m of conversation.messages) {
+          if (m.status !== 'streaming') continue;
+          const from = ref && m.id.startsWith(ref) ? Number(end) : 0;
+          if (from < m.text.length) writeLive(res, conversation, m, from);
+        }
         conversation.streams.add(res);
         const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
         req.on('close', () => {

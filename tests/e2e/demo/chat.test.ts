@@ -33,19 +33,22 @@ describe('the demo store page', () => {
     await page.locator(w('.cc-log .cc-msg.cc-user >> text=Do you have a merino sweater?')).waitFor();
     await expect.poll(() => stream.events.some((e) => e.event === 'message.completed' && e.data.role === 'assistant'), { timeout: 10_000 }).toBe(true);
 
-    // On the wire: the answer was created empty, grew by deltas, and was completed with their sum.
+    // On the wire: the answer grew by live deltas, each continuing where the last ended, was
+    // created empty in the log (its row is written behind the first text), and was completed with their sum.
     const completed = stream.events.find((e) => e.event === 'message.completed' && e.data.role === 'assistant')!;
     const ofAnswer = stream.events.filter((e) => e.data?.messageId === completed.data.messageId);
-    expect(ofAnswer[0]).toMatchObject({ event: 'message.created', data: { role: 'assistant', text: '' } });
+    expect(ofAnswer.filter((e) => e.event === 'message.created')).toEqual([expect.objectContaining({ data: expect.objectContaining({ role: 'assistant', text: '' }) })]);
     expect(ofAnswer.at(-1)).toBe(completed);
-    const deltas = ofAnswer.slice(1, -1);
+    const deltas = ofAnswer.filter((e) => e.event === 'message.delta');
     expect(deltas.length).toBeGreaterThan(0);
-    expect(deltas.every((d) => d.event === 'message.delta')).toBe(true);
+    expect(deltas.map((d) => d.data.offset)).toEqual(deltas.map((_, i) => deltas.slice(0, i).reduce((n, d) => n + (d.data.delta as string).length, 0)));
     expect(deltas.map((d) => d.data.delta).join('')).toBe(completed.data.text);
     expect(completed.data.text).toContain('**Merino Wool Crew Sweater** — €89.00');
-    const ids = stream.events.map((e) => Number(e.id));
+    // Logged events: increasing ids, each once; a live delta's id is a position after its logged id.
+    const ids = stream.events.filter((e) => e.event !== 'message.delta').map((e) => Number(e.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
+    for (const d of deltas) expect(d.id).toMatch(/^\d+\.[0-9a-f]{8}\.\d+$/);
 
     // On screen: the rendered markdown, and a card for the product.
     const answer = page.locator(assistantBubbles).last();
@@ -59,11 +62,12 @@ describe('the demo store page', () => {
     await expect.poll(() => page.locator(w('.cc-log .cc-dots')).count()).toBe(0);
     expect(await focusedInWidget(page)).toBe('#cc-input');
 
-    // The browser saw exactly the server's log of this conversation, nothing more, nothing less
-    // (once the turn's last event, typing off, is in).
+    // Besides the answer's live text, the browser saw exactly the server's log of this conversation,
+    // nothing more, nothing less (once the turn's last event, typing off, is in).
     await expect.poll(() => stream.events.some((e) => e.event === 'typing' && e.data.active === false)).toBe(true);
     const server = await serverWidgetEvents(rig, stream.conversationId());
-    expect(stream.events.map((e) => `${e.id} ${e.event}`), describeStream(stream)).toEqual(server.map((e) => `${e.seq} ${e.type}`));
+    const logged = stream.events.filter((e) => e.event !== 'message.delta');
+    expect(logged.map((e) => `${e.id} ${e.event}`), describeStream(stream)).toEqual(server.map((e) => `${e.seq} ${e.type}`));
     expect(watch.errors).toEqual([]);
     await context.close();
   });

@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 describe('a connection cut mid-answer', () => {
-  it('resumes with Last-Event-ID: the whole answer once, no duplicated text, no gap in the event ids', async () => {
+  it('resumes with Last-Event-ID after the answer completed: the whole answer once, no duplicated text, no gap in the event ids', async () => {
     // The model holds the answer after 5 of its 20 chunks until the connection is cut, so the cut
     // lands mid-answer however slow the machine is.
     let releaseModel!: () => void;
@@ -79,25 +79,67 @@ describe('a connection cut mid-answer', () => {
     await expect.poll(() => page.locator(w('.cc-log .cc-dots')).count()).toBe(0);
     await expect.poll(() => page.locator(w('[aria-live="polite"]')).textContent()).toBe(`Demo Store Assistant: ${ANSWER}`);
 
-    // The reconnect asked for what came after the last event the browser had...
+    // The reconnect asked for what came after the last event the browser had: live text of the
+    // answer, so its id is a position in it (EventIdSchema)...
     const reconnect = proxy.streams.at(-1)!;
     expect(proxy.streams).toHaveLength(2);
-    expect(reconnect.lastEventId).toBe(lastBeforeCut);
-    // ...and the ids continued from there: every event of the server's log, each once, in order.
+    // (its last event, or a later block with only an id that moved the position: a logged event mid-answer)
+    const resumedAt = reconnect.lastEventId!;
+    expect(resumedAt).toMatch(/^\d+\.[0-9a-f]{8}\.\d+$/);
+    expect(Number(resumedAt.split('.')[0])).toBeGreaterThanOrEqual(Number(lastBeforeCut.split('.')[0]));
+    // ...and the logged events continued from there: every event of the server's log, each once, in
+    // order (the answer's text is not in the log: it came back with its completion).
     await expect.poll(() => stream.events.some((e) => e.event === 'typing' && e.data.active === false)).toBe(true);
     const server = await serverWidgetEvents(rig, conversationId);
-    expect(stream.events.map((e) => `${e.id} ${e.event}`), describeStream(stream)).toEqual(server.map((e) => `${e.seq} ${e.type}`));
-    const afterCut = stream.events.filter((e) => Number(e.id) > Number(lastBeforeCut));
-    expect(afterCut.length).toBeGreaterThan(0);
-    expect(afterCut.some((e) => e.event === 'message.delta')).toBe(true); // replayed deltas, not just the completion
-    const deltas = stream.events.filter((e) => e.event === 'message.delta' && e.data.role === 'assistant').map((e) => e.data.delta as string);
-    expect(deltas.join('')).toBe(ANSWER);
+    const logged = stream.events.filter((e) => e.event !== 'message.delta');
+    expect(logged.map((e) => `${e.id} ${e.event}`), describeStream(stream)).toEqual(server.map((e) => `${e.seq} ${e.type}`));
+    const afterCut = logged.filter((e) => Number(e.id) > Number(resumedAt.split('.')[0]));
+    expect(afterCut.map((e) => e.event)).toContain('message.completed');
+    // Before the cut, the live text was contiguous: each delta continued where the last ended.
+    const live = stream.events.filter((e) => e.event === 'message.delta' && e.data.role === 'assistant');
+    expect(live.map((e) => e.data.offset as number)).toEqual(live.map((_, i) => live.slice(0, i).reduce((n, e) => n + (e.data.delta as string).length, 0)));
+    expect(ANSWER.startsWith(live.map((e) => e.data.delta as string).join(''))).toBe(true);
 
     // The conversation carries on over the new connection.
     llm.script(fakeTurn.text('Glad to help!', { chunks: 2 }));
     await say(page, 'Thanks');
     await expect.poll(() => page.locator(assistantBubbles).count()).toBe(3);
     await expect.poll(() => page.locator(assistantBubbles).last().locator('.cc-md').textContent()).toBe('Glad to help!');
+    await context.close();
+  });
+
+  it('resumes mid-answer with Last-Event-ID: the text goes on exactly where it stopped, none of it sent twice', async () => {
+    let releaseModel!: () => void;
+    const reconnected = new Promise<void>((resolve) => (releaseModel = resolve));
+    llm.script(fakeTurn.text(ANSWER, { chunks: 20, delayMs: 40, hold: { afterChunks: 5, until: reconnected } }));
+    const { context, page } = await shopperPage(rig, { proxy: { server: proxy.server, bypass: '<-loopback>' } });
+    const stream = await recordStream(page);
+    await page.goto(`${rig.url}/`);
+    await page.locator(w('.cc-launcher')).click();
+    await page.locator(w('#cc-input')).waitFor();
+    await say(page, 'Tell me about your shop');
+    const bubble = page.locator(assistantBubbles).nth(1).locator('.cc-md');
+    await expect.poll(async () => (await bubble.textContent())?.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(10);
+
+    // Cut while the model holds the rest; the browser comes back while the answer still streams.
+    const streamsBefore = proxy.streams.length;
+    expect(proxy.cutStreams()).toBe(1);
+    await expect.poll(() => proxy.streams.length, { timeout: 10_000 }).toBe(streamsBefore + 1);
+    const reconnect = proxy.streams.at(-1)!;
+    expect(reconnect.lastEventId).toMatch(/^\d+\.[0-9a-f]{8}\.\d+$/);
+    const had = Number(reconnect.lastEventId!.split('.')[2]);
+    expect(had).toBeGreaterThan(0);
+    releaseModel();
+
+    await expect.poll(() => bubble.textContent(), { timeout: 10_000 }).toBe(ANSWER);
+    await expect.poll(() => stream.events.some((e) => e.event === 'typing' && e.data.active === false)).toBe(true);
+    // Across both connections, every piece of text arrived once: each delta starts where the one
+    // before it ended (the new connection went on from the position the browser named, not from the start).
+    const live = stream.events.filter((e) => e.event === 'message.delta');
+    expect(live.map((e) => e.data.offset as number), describeStream(stream)).toEqual(live.map((_, i) => live.slice(0, i).reduce((n, e) => n + (e.data.delta as string).length, 0)));
+    expect(live.map((e) => e.data.delta as string).join('')).toBe(ANSWER);
+    expect(live.some((e) => e.data.offset === had)).toBe(true);
+    expect(await page.locator(assistantBubbles).count()).toBe(2);
     await context.close();
   });
 });

@@ -146,7 +146,7 @@ describe('chat', () => {
         .map((r) => r.headers['last-event-id'] ?? r.query.lastEventId)
         .filter((id): id is string => typeof id === 'string');
     await expect.poll(() => resumedFrom().length, { timeout: 10_000 }).toBeGreaterThan(0);
-    expect(Number(resumedFrom()[0])).toBeGreaterThan(0);
+    expect(Number(resumedFrom()[0]!.split('.')[0])).toBeGreaterThan(0);
     await context.close();
   });
 

@@ -47,6 +47,8 @@ export interface SseEvent {
 export class SseClient {
   readonly events: SseEvent[] = [];
   readonly comments: string[] = [];
+  /** What EventSource would send as `Last-Event-ID` on a reconnect. */
+  lastEventId: string | undefined;
   status = 0;
   headers: Headers | undefined;
   private readonly controller = new AbortController();
@@ -97,7 +99,11 @@ export class SseClient {
       const colon = line.indexOf(':');
       const field = colon < 0 ? line : line.slice(0, colon);
       const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'id') id = value;
+      if (field === 'id') {
+        id = value;
+        // As EventSource: an id moves the resume position even in a block without data.
+        this.lastEventId = value;
+      }
       else if (field === 'event') event = value;
       else if (field === 'data') data.push(value);
       else continue;
@@ -143,23 +149,56 @@ export class SseClient {
     await this.done;
   }
 
+  /** The resume position, as EventSource keeps it (the last `id:` seen, with or without an event). */
   lastId(): string | undefined {
-    return this.events.at(-1)?.id;
+    return this.lastEventId;
   }
 }
 
 /** Every event must match the wire contract, and ids must increase strictly. */
+/**
+ * Checks a stream (or streams a client read one after the other, resuming with the last id) against
+ * the wire contract: every payload matches its schema; logged events have increasing decimal ids;
+ * live deltas carry a position id (`<last logged id>.<message ref>.<end>`) and continue their
+ * message's text exactly where this client's text of it ends — nothing twice, nothing skipped —
+ * and none comes after its message's completion.
+ */
 export function expectWireEvents(events: SseEvent[]): void {
   let last = 0;
+  const text = new Map<string, string>();
+  const completedIds = new Set<string>();
   for (const e of events) {
     const schema = widgetEventSchemas[e.event as WidgetEventName];
     expect(schema, `unknown event ${e.event}`).toBeDefined();
     schema.parse(e.data);
+    if (e.event === 'message.delta') {
+      const have = text.get(e.data.messageId) ?? '';
+      expect(e.data.offset, 'a live delta continues where the text ends').toBe(have.length);
+      expect(completedIds.has(e.data.messageId), 'no delta after its completion').toBe(false);
+      text.set(e.data.messageId, have + e.data.delta);
+      const [seq, ref, end] = String(e.id).split('.');
+      expect(e.id).toMatch(/^\d+\.[0-9a-f]{8}\.\d+$/);
+      expect(Number(seq)).toBeGreaterThanOrEqual(last);
+      expect([ref, Number(end)]).toEqual([(e.data.messageId as string).slice(0, 8), have.length + e.data.delta.length]);
+      continue;
+    }
     expect(e.id).toMatch(/^\d+$/);
     expect(Number(e.id)).toBeGreaterThan(last);
     last = Number(e.id);
+    if (e.event === 'message.completed') completedIds.add(e.data.messageId);
   }
 }
+
+/** The answer's text as the live deltas of these events built it (offsets checked by expectWireEvents). */
+export function liveText(events: SseEvent[], messageId?: string): string {
+  return events
+    .filter((e) => e.event === 'message.delta' && (messageId === undefined || e.data.messageId === messageId))
+    .map((e) => e.data.delta as string)
+    .join('');
+}
+
+/** Only the logged events (those with a plain id): the same on every instance and in every replay. */
+export const loggedEvents = (events: SseEvent[]) => events.filter((e) => e.event !== 'message.delta');
 
 /** A widget as the browser runs it: session, messages, the event stream. */
 export class WidgetClient {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { fakeTurn, startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai-server.ts';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
 import { createMerchant } from '../../helpers/merchant.ts';
-import { completed, createStore, expectWireEvents, STORE_ORIGIN, WidgetClient, type TestStore } from './helpers.ts';
+import { completed, createStore, expectWireEvents, liveText, STORE_ORIGIN, WidgetClient, type TestStore } from './helpers.ts';
 
 /**
  * The real openai SDK (adapters/llm/openai.ts) against a protocol-true fake server; the
@@ -36,7 +36,7 @@ describe('chat with an OpenAI-compatible model', () => {
       trx('chat_messages').where({ conversation_id: conversationId, role: 'assistant' }).orderBy('created_at', 'desc').first(),
     );
 
-  it('writes the token stream in one message per delta without waiting for the disk, and the answer durably in one message, its usage counted before it is shown', async () => {
+  it('streams the text without a row per delta (live, announced by NOTIFY), writes the streaming message without waiting for the disk, and the answer durably in one message, its usage counted before it is shown', async () => {
     fake.script(fakeTurn.text('One, two, three, four, five, six.', { chunks: 6, delayMs: 60, usage: { prompt_tokens: 40, completion_tokens: 8 } }));
     const widget = new WidgetClient(app.url);
     await widget.start(store.botKey, { locale: 'en' });
@@ -44,12 +44,14 @@ describe('chat with an OpenAI-compatible model', () => {
     await stream.opened();
     const query = vi.spyOn(pg.Client.prototype, 'query');
     let sent: string[];
+    let values: unknown[][];
     try {
       await widget.send('Count to six');
       await stream.until((es) => completed(es).length === 1);
       await app.application.chat.service.turns.idle();
     } finally {
       sent = query.mock.calls.map((call) => (typeof call[0] === 'string' ? call[0] : String((call[0] as { text?: string }).text)));
+      values = query.mock.calls.map((call) => (Array.isArray(call[1]) ? (call[1] as unknown[]) : []));
       query.mockRestore();
     }
     await stream.close();
@@ -58,13 +60,20 @@ describe('chat with an OpenAI-compatible model', () => {
     const context = mine.filter((q) => q.includes('row_to_json(c)'));
     expect(context).toHaveLength(1);
     expect(context[0]).not.toMatch(/^BEGIN/);
-    // Every delta write: one message (no BEGIN), its commit not waiting for the WAL flush.
-    const deltas = mine.filter((q) => q.includes('"type":"message.delta"'));
-    expect(deltas.length).toBeGreaterThanOrEqual(2);
-    for (const q of deltas) {
-      expect(q).not.toMatch(/^BEGIN/);
-      expect(q).toContain(`set_config('synchronous_commit', 'off', true)`);
-    }
+    // No row per delta: the text went out live, and to the other instances by NOTIFY on the delta channel, a round at a time.
+    expect(mine.filter((q) => q.includes('"type":"message.delta"'))).toEqual([]);
+    const announced = values.flatMap((v) => (Array.isArray(v[0]) && (v[0] as unknown[]).includes('concierge_chat_deltas') ? (v[1] as string[]) : []));
+    const pieces = announced.map((p) => JSON.parse(p) as { c: string; o: number; d: string }).filter((p) => p.c === widget.session.conversationId);
+    expect(pieces.length).toBeGreaterThanOrEqual(2);
+    expect(pieces.map((p) => p.d).join('')).toBe('One, two, three, four, five, six.');
+    expect(pieces.map((p) => p.o)).toEqual(pieces.map((_, i) => pieces.slice(0, i).reduce((n, p) => n + p.d.length, 0)));
+    const events = await app.application.db.tenant(store.tenantId, (trx) => trx('chat_events').where({ conversation_id: widget.session.conversationId }).pluck('type'));
+    expect(events).not.toContain('message.delta');
+    // The streaming message's row: created with its event in one message (no BEGIN), not waiting for the WAL flush.
+    const created = mine.filter((q) => q.includes('"type":"message.created"') && q.includes("'streaming'"));
+    expect(created).toHaveLength(1);
+    expect(created[0]).not.toMatch(/^BEGIN/);
+    expect(created[0]).toContain(`set_config('synchronous_commit', 'off', true)`);
     // The answer is durable, and the month's usage row is not locked inside its transaction.
     const answer = mine.filter((q) => q.includes('"type":"message.completed"'));
     expect(answer).toHaveLength(1);
@@ -86,8 +95,7 @@ describe('chat with an OpenAI-compatible model', () => {
     await widget.send('Tell me about the sweater');
     const events = await stream.until((es) => completed(es).length === 1);
     expectWireEvents(events);
-    const deltas = events.filter((e) => e.event === 'message.delta').map((e) => e.data.delta);
-    expect(deltas.join('')).toBe('Hello! Our merino sweater is lovely.');
+    expect(liveText(events)).toBe('Hello! Our merino sweater is lovely.');
     expect(completed(events)[0]!.data.text).toBe('Hello! Our merino sweater is lovely.');
     await stream.close();
 

@@ -65,6 +65,35 @@ describe('conversation state', () => {
     expect(isNewerEventId('1', null)).toBe(true);
   });
 
+  it('orders a live delta’s position id after its logged id and before the next one', () => {
+    expect(isNewerEventId('5.11111111.3', '5')).toBe(true);
+    expect(isNewerEventId('5', '5.11111111.3')).toBe(false);
+    expect(isNewerEventId('6', '5.11111111.3')).toBe(true);
+    expect(isNewerEventId('5.11111111.9', '5.11111111.3')).toBe(true);
+    expect(isNewerEventId('5.11111111.3', '5.11111111.9')).toBe(false);
+    expect(isNewerEventId('10.11111111.1', '9.11111111.99')).toBe(true);
+  });
+
+  it('takes live text by its offset: once, in order, whatever the stream sends again (history, a resumed stream)', () => {
+    const live = (id: string, offset: number, delta: string): WidgetStreamEvent => ({ event: 'message.delta', id, data: { messageId: A, role: 'assistant', delta, offset } });
+    // The first text comes before its "created" (the row is written behind it).
+    const { state } = run([
+      answer[0]!,
+      live('1.11111111.3', 0, 'Hel'),
+      answer[1]!, // created, text "": must not undo "Hel"
+      live('2.11111111.3', 0, 'Hel'), // a resumed stream sends the text so far again
+      live('2.11111111.5', 3, 'lo'),
+      live('2.11111111.9', 7, ' you'), // starts beyond what it has: skipped (completion brings it)
+      live('2.11111111.6', 3, 'lo!'), // overlaps: only "!" is new
+    ]);
+    expect(state.messages).toHaveLength(1);
+    expect(state.messages[0]).toMatchObject({ id: A, text: 'Hello!', status: 'streaming' });
+    expect(state.lastEventId).toBe('2.11111111.9');
+    // After the completion, late text changes nothing.
+    const done = run([{ event: 'message.completed', id: '5', data: { messageId: A, role: 'assistant', text: 'Hello!' } }, live('5.11111111.10', 6, ' more')], state).state;
+    expect(done.messages[0]).toMatchObject({ text: 'Hello!', status: 'complete' });
+  });
+
   it('treats message.completed as authoritative even if deltas were missed', () => {
     const { state } = run([answer[1]!, answer[4]!]);
     expect(state.messages[0]!.text).toBe('Hello');

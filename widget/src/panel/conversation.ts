@@ -53,9 +53,17 @@ export const emptyConversation = (): ConversationState => ({
 });
 
 /** True when event id `a` is newer than `b` (decimal strings of any length; null = none yet). */
+/**
+ * Whether event id `a` comes after `b` (EventIdSchema): logged ids are decimal numbers; a live
+ * delta's id is `<logged id>.<message ref>.<offset>`, after its logged id.
+ */
 export function isNewerEventId(a: string, b: string | null): boolean {
   if (b === null) return true;
-  return a.length !== b.length ? a.length > b.length : a > b;
+  const [seqA = '', refA, atA] = a.split('.');
+  const [seqB = '', refB, atB] = b.split('.');
+  if (seqA !== seqB) return seqA.length !== seqB.length ? seqA.length > seqB.length : seqA > seqB;
+  if (refA === undefined) return false;
+  return refB === undefined || refA !== refB || Number(atA) > Number(atB);
 }
 
 const fromWire = (m: WidgetMessage): ChatMessage => ({
@@ -107,6 +115,12 @@ export function settlePending(prev: ConversationState, clientMessageId: string, 
 }
 
 export function applyEvent(prev: ConversationState, event: WidgetStreamEvent): Applied {
+  // A live delta's id is a position, not a new number: its offset orders its text; its id is kept
+  // (when newer) so that a stream opened again resumes the text where it stopped.
+  if (event.event === 'message.delta' && event.data.offset !== undefined) {
+    const applied = applyDelta(prev, event.data);
+    return event.id && isNewerEventId(event.id, prev.lastEventId) ? { ...applied, state: { ...applied.state, lastEventId: event.id } } : applied;
+  }
   if (!isNewerEventId(event.id, prev.lastEventId)) return { state: prev };
   const state: ConversationState = { ...prev, lastEventId: event.id };
 
@@ -128,8 +142,9 @@ export function applyEvent(prev: ConversationState, event: WidgetStreamEvent): A
       );
       if (at >= 0) {
         const existing = state.messages[at]!;
-        // Never let a late "created" undo text a completed message already has.
-        state.messages = replaceAt(state.messages, at, existing.status === 'complete' && existing.id ? { ...existing, id: d.messageId } : incoming);
+        // Never let a late "created" undo text a message already has (a completed one, or live deltas that came first).
+        const keep = (existing.status === 'complete' && existing.id) || (existing.status === 'streaming' && existing.text.length > incoming.text.length);
+        state.messages = replaceAt(state.messages, at, keep ? { ...existing, id: d.messageId } : incoming);
         return { state };
       }
       state.messages = [...state.messages, incoming];
@@ -179,6 +194,21 @@ export function applyEvent(prev: ConversationState, event: WidgetStreamEvent): A
       state.typing = { assistant: false, agent: false };
       return { state, error: event.data };
   }
+}
+
+/** A live delta: the part beyond the text the message already has, once; nothing for a completed message. */
+function applyDelta(prev: ConversationState, d: { messageId: string; role: MessageRole; delta: string; offset?: number | undefined }): Applied {
+  const offset = d.offset ?? 0;
+  const at = prev.messages.findIndex((m) => m.id === d.messageId);
+  if (at < 0) {
+    // Before its "created" (it is written behind the first text): the message starts here.
+    if (offset > 0) return { state: prev };
+    return { state: { ...prev, messages: [...prev.messages, { key: d.messageId, id: d.messageId, role: d.role, text: d.delta, cards: [], status: 'streaming' }] } };
+  }
+  const m = prev.messages[at]!;
+  const have = m.text.length;
+  if (m.status === 'complete' || offset > have || offset + d.delta.length <= have) return { state: prev };
+  return { state: { ...prev, messages: replaceAt(prev.messages, at, { ...m, text: m.text + d.delta.slice(have - offset) }) } };
 }
 
 function replaceAt<T>(list: T[], index: number, value: T): T[] {

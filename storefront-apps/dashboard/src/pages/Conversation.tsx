@@ -86,13 +86,27 @@ export default function Conversation(props: { id: string }) {
     const data = (e: Event) => JSON.parse((e as MessageEvent<string>).data) as Record<string, unknown>;
     source.addEventListener('message.created', (e) => {
       const m = data(e);
-      upsert({ id: m.messageId as string, role: m.role as Msg['role'], text: (m.text as string) ?? '', cards: (m.cards as Card[]) ?? [], createdAt: m.createdAt as string, status: m.role === 'assistant' ? 'streaming' : 'complete' });
+      const id = m.messageId as string;
+      const existing = messages.find((x) => x.id === id);
+      // A live delta may have started the message: a late "created" never undoes its text or a completion.
+      if (existing && (existing.status === 'complete' || existing.text.length > ((m.text as string) ?? '').length)) return;
+      upsert({ id, role: m.role as Msg['role'], text: (m.text as string) ?? '', cards: (m.cards as Card[]) ?? [], createdAt: m.createdAt as string, status: m.role === 'assistant' ? 'streaming' : 'complete' });
       scrollDown();
     });
+    // Live text without an id of its own: `offset` says where it starts, so text is taken once.
     source.addEventListener('message.delta', (e) => {
       const m = data(e);
+      const delta = m.delta as string;
+      const offset = typeof m.offset === 'number' ? m.offset : undefined;
       const i = messages.findIndex((x) => x.id === m.messageId);
-      if (i >= 0) setMessages(i, 'text', (text) => text + (m.delta as string));
+      if (i < 0) {
+        if (!offset) upsert({ id: m.messageId as string, role: 'assistant', text: delta, status: 'streaming' });
+      } else if (messages[i]!.status !== 'complete') {
+        setMessages(i, 'text', (text) => {
+          if (offset === undefined) return text + delta; // logged before 2026-12: no offset
+          return offset > text.length || offset + delta.length <= text.length ? text : text + delta.slice(text.length - offset);
+        });
+      }
       scrollDown();
     });
     source.addEventListener('message.completed', (e) => {
