@@ -226,7 +226,7 @@ async function main() {
     // --------------------------------------------------------------- idle streams
     if (IDLE_STREAMS > 0) {
       await new Promise((r) => setTimeout(r, 1_000));
-      const before = await server.request<{ rss: number; heapUsed: number; streams: number; gc: boolean }>('memory');
+      const before = await server.request<{ rss: number; heapUsed: number; heapTotal: number; streams: number; gc: boolean }>('memory');
       const started = performance.now();
       const idleVisitors = await inBatches(IDLE_STREAMS, 64, () => session(server));
       const sessionsMs = performance.now() - started;
@@ -234,10 +234,12 @@ async function main() {
         openStream(`${server.url}/widget/v1/conversations/${idleVisitors[i]!.conversationId}/events?token=${encodeURIComponent(idleVisitors[i]!.token)}`, () => {}),
       );
       await new Promise((r) => setTimeout(r, 2_000));
-      const after = await server.request<{ rss: number; heapUsed: number; streams: number }>('memory');
+      const after = await server.request<{ rss: number; heapUsed: number; heapTotal: number; streams: number }>('memory');
       console.log(`\n${after.streams} idle event streams open (sessions made in ${(sessionsMs / 1000).toFixed(1)} s${before.gc ? '' : '; no --expose-gc, figures include garbage'}):`);
       console.log(`  server RSS        ${mb(before.rss)} → ${mb(after.rss)}   (+${mb(after.rss - before.rss)}, ${((after.rss - before.rss) / IDLE_STREAMS / 1024).toFixed(1)} KB per stream)`);
       console.log(`  server heap used  ${mb(before.heapUsed)} → ${mb(after.heapUsed)}   (+${mb(after.heapUsed - before.heapUsed)}, ${((after.heapUsed - before.heapUsed) / IDLE_STREAMS / 1024).toFixed(1)} KB per stream)`);
+      // What the JavaScript heap holds in pages (used or not): RSS minus this is code, native memory and the allocator's own.
+      console.log(`  server heap total ${mb(before.heapTotal)} → ${mb(after.heapTotal)}   (RSS outside the JavaScript heap: ${mb(before.rss - before.heapTotal)} → ${mb(after.rss - after.heapTotal)})`);
       console.log(`  budget: 10,000 idle streams ≤ 250 MB (server RSS total ${mb(after.rss)})`);
       reportRows.push({ budget: `${after.streams} idle event streams ≤ 250 MB RSS (whole process)`, measured: after.rss / 2 ** 20, unit: 'MB', baseline: before.rss / 2 ** 20, baselineName: 'RSS before the streams', ratio: after.rss / before.rss, within: after.rss <= 250 * 2 ** 20 });
       for (const s of idle) s.destroy();

@@ -51,7 +51,7 @@ async function main() {
       // background thread): read right away, RSS counted up to ~90 MB already freed (280 vs 193 MB).
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const m = process.memoryUsage();
-      send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external, streams: application.chat.sse.size, gc: Boolean(gc) });
+      send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, streams: application.chat.sse.size, gc: Boolean(gc) });
     } else if (message.type === 'stop') {
       await application.stop();
       await rm(dataDir, { recursive: true, force: true });

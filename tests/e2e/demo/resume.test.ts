@@ -33,23 +33,36 @@ afterAll(async () => {
   await llm?.close();
 });
 
+/**
+ * The shopper opens the widget on the demo page (its traffic through the cutting proxy) and asks;
+ * the model holds the answer after 5 of its 20 chunks until `until`, so a cut lands mid-answer
+ * however slow the machine is. Resolves once part of the answer is on screen.
+ */
+async function askUntilPartOfTheAnswerShows(until: Promise<void>) {
+  llm.script(fakeTurn.text(ANSWER, { chunks: 20, delayMs: 40, hold: { afterChunks: 5, until } }));
+  const { context, page } = await shopperPage(rig, { proxy: { server: proxy.server, bypass: '<-loopback>' } });
+  const stream = await recordStream(page);
+  await page.goto(`${rig.url}/`);
+  await page.locator(w('.cc-launcher')).click();
+  await page.locator(w('#cc-input')).waitFor();
+  await say(page, 'Tell me about your shop');
+  const bubble = page.locator(assistantBubbles).nth(1).locator('.cc-md');
+  await expect.poll(async () => (await bubble.textContent())?.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(10);
+  return { context, page, stream, bubble };
+}
+
+/** Each delta's offset is where the deltas before it ended: the live text is contiguous. */
+function expectContiguous(live: { data: Record<string, unknown> }[], message?: string): void {
+  const ends = live.map((_, i) => live.slice(0, i).reduce((n, e) => n + (e.data.delta as string).length, 0));
+  expect(live.map((e) => e.data.offset as number), message).toEqual(ends);
+}
+
 describe('a connection cut mid-answer', () => {
   it('resumes with Last-Event-ID after the answer completed: the whole answer once, no duplicated text, no gap in the event ids', async () => {
-    // The model holds the answer after 5 of its 20 chunks until the connection is cut, so the cut
-    // lands mid-answer however slow the machine is.
+    // The model holds the rest of the answer until the connection is cut.
     let releaseModel!: () => void;
-    const cutDone = new Promise<void>((resolve) => (releaseModel = resolve));
-    llm.script(fakeTurn.text(ANSWER, { chunks: 20, delayMs: 40, hold: { afterChunks: 5, until: cutDone } }));
-    const { context, page } = await shopperPage(rig, { proxy: { server: proxy.server, bypass: '<-loopback>' } });
-    const stream = await recordStream(page);
-    await page.goto(`${rig.url}/`);
-    await page.locator(w('.cc-launcher')).click();
-    await page.locator(w('#cc-input')).waitFor();
-    await say(page, 'Tell me about your shop');
-
+    const { context, page, stream, bubble } = await askUntilPartOfTheAnswerShows(new Promise<void>((resolve) => (releaseModel = resolve)));
     // Mid-stream: part of the answer is on screen.
-    const bubble = page.locator(assistantBubbles).nth(1).locator('.cc-md');
-    await expect.poll(async () => (await bubble.textContent())?.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(10);
     const before = (await bubble.textContent()) ?? '';
     expect(ANSWER.startsWith(before)).toBe(true);
     expect(before.length).toBeLessThan(ANSWER.length);
@@ -97,7 +110,7 @@ describe('a connection cut mid-answer', () => {
     expect(afterCut.map((e) => e.event)).toContain('message.completed');
     // Before the cut, the live text was contiguous: each delta continued where the last ended.
     const live = stream.events.filter((e) => e.event === 'message.delta' && e.data.role === 'assistant');
-    expect(live.map((e) => e.data.offset as number)).toEqual(live.map((_, i) => live.slice(0, i).reduce((n, e) => n + (e.data.delta as string).length, 0)));
+    expectContiguous(live);
     expect(ANSWER.startsWith(live.map((e) => e.data.delta as string).join(''))).toBe(true);
 
     // The conversation carries on over the new connection.
@@ -110,16 +123,7 @@ describe('a connection cut mid-answer', () => {
 
   it('resumes mid-answer with Last-Event-ID: the text goes on exactly where it stopped, none of it sent twice', async () => {
     let releaseModel!: () => void;
-    const reconnected = new Promise<void>((resolve) => (releaseModel = resolve));
-    llm.script(fakeTurn.text(ANSWER, { chunks: 20, delayMs: 40, hold: { afterChunks: 5, until: reconnected } }));
-    const { context, page } = await shopperPage(rig, { proxy: { server: proxy.server, bypass: '<-loopback>' } });
-    const stream = await recordStream(page);
-    await page.goto(`${rig.url}/`);
-    await page.locator(w('.cc-launcher')).click();
-    await page.locator(w('#cc-input')).waitFor();
-    await say(page, 'Tell me about your shop');
-    const bubble = page.locator(assistantBubbles).nth(1).locator('.cc-md');
-    await expect.poll(async () => (await bubble.textContent())?.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(10);
+    const { context, page, stream, bubble } = await askUntilPartOfTheAnswerShows(new Promise<void>((resolve) => (releaseModel = resolve)));
 
     // Cut while the model holds the rest; the browser comes back while the answer still streams.
     const streamsBefore = proxy.streams.length;
@@ -136,7 +140,7 @@ describe('a connection cut mid-answer', () => {
     // Across both connections, every piece of text arrived once: each delta starts where the one
     // before it ended (the new connection went on from the position the browser named, not from the start).
     const live = stream.events.filter((e) => e.event === 'message.delta');
-    expect(live.map((e) => e.data.offset as number), describeStream(stream)).toEqual(live.map((_, i) => live.slice(0, i).reduce((n, e) => n + (e.data.delta as string).length, 0)));
+    expectContiguous(live, describeStream(stream));
     expect(live.map((e) => e.data.delta as string).join('')).toBe(ANSWER);
     expect(live.some((e) => e.data.offset === had)).toBe(true);
     expect(await page.locator(assistantBubbles).count()).toBe(2);
