@@ -4,13 +4,15 @@
 //
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/chat/first-token.bench.ts
 //      (without DATABASE_URL the server starts the embedded PostgreSQL)
-// Knobs: STREAMS (200), ROUNDS (5), FIRST_CHUNK_MS (40), IDLE_STREAMS (10000; 0 skips), DB_POOL_MAX (20).
+// Knobs: STREAMS (200), ROUNDS (5), FIRST_CHUNK_MS (40), IDLE_STREAMS (10000; 0 skips), DB_POOL_MAX (20),
+//        BENCH_TIMELINE=1 (where the one-at-a-time time goes: bench/chat/timeline.ts), BENCH_CPU_PROF=<dir>.
 //
 // The application (bench/chat/server.ts) and the fake model (bench/chat/fake-llm.ts) run in child
 // processes of their own, so that neither this client's CPU nor its memory counts as the server's.
 // The baseline is the same fake model called directly from here, with
 // the same concurrency and the same SDK adapter the server uses, in the same run: the difference is
 // what the server adds (HTTP, auth, persisting, context, tools offered, fan-out, SSE).
+import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,7 @@ const STREAMS = Number(process.env.STREAMS ?? 200);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const FIRST_CHUNK_MS = Number(process.env.FIRST_CHUNK_MS ?? 40);
 const IDLE_STREAMS = Number(process.env.IDLE_STREAMS ?? 10_000);
+const TIMELINE = process.env.BENCH_TIMELINE === '1';
 const ORIGIN = 'http://bench.local';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -44,7 +47,14 @@ interface Child {
 async function startServer(fakeUrl: string, databaseUrl: string | undefined): Promise<Child & { kill(): void }> {
   const server = await forkBenchChild<{ url: string; botKey: string }>(path.join(here, 'server.ts'), {
     // BENCH_CPU_PROF=<dir> writes the server's CPU profile there (to see where its time goes).
-    execArgv: ['--expose-gc', '--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+    // BENCH_TIMELINE=1 marks where a message's time goes before the first token (bench/chat/timeline.ts).
+    execArgv: [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      ...(TIMELINE ? ['--import', path.join(here, 'timeline.ts')] : []),
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     env: { ...process.env, FAKE_OPENAI_URL: fakeUrl, ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
   });
   return {
@@ -55,6 +65,37 @@ async function startServer(fakeUrl: string, databaseUrl: string | undefined): Pr
     kill: () => {
       const timer = setTimeout(() => server.process.kill(), 5_000);
       server.process.once('exit', () => clearTimeout(timer));
+    },
+  };
+}
+
+/**
+ * The timeline's marks (bench/chat/timeline.ts) for the fake model called directly from this
+ * process: the SDK's request created, sent, answered, and its first text, after each call began.
+ */
+function directTimeline() {
+  let calls: { startedAt: number; marks: Record<string, number> }[] = [];
+  const mark = (name: string) => (message: unknown) => {
+    const call = calls.at(-1);
+    if (!call || !String((message as { request: { path?: unknown } }).request.path).includes('/chat/completions')) return;
+    call.marks[name] ??= performance.now() - call.startedAt;
+  };
+  dc.subscribe('undici:request:create', mark('model request created'));
+  dc.subscribe('undici:client:sendHeaders', mark('model request sent'));
+  dc.subscribe('undici:request:headers', mark("model's answer began"));
+  return {
+    begin: (startedAt: number) => calls.push({ startedAt, marks: {} }),
+    firstText: (ms: number) => {
+      const call = calls.at(-1);
+      if (call) call.marks['first text written to the stream'] = ms;
+    },
+    /** p50 of each mark over the calls since the last take. */
+    take() {
+      const names = [...new Set(calls.flatMap((c) => Object.keys(c.marks)))];
+      const p50 = Object.fromEntries(names.map((name) => [name, pct(calls.flatMap((c) => (c.marks[name] === undefined ? [] : [c.marks[name]!])), 50)]));
+      const count = calls.length;
+      calls = [];
+      return { calls: count, p50 };
     },
   };
 }
@@ -146,12 +187,16 @@ async function main() {
   try {
     // --------------------------------------------------------------- first token at STREAMS concurrent streams
     const direct = createOpenAiLlm({ apiKey: 'sk-bench', baseURL: fake.url, model: 'fake-model' });
+    // The same marks for the direct calls, taken in this process (the server's come from its own).
+    const directMarks = TIMELINE ? directTimeline() : undefined;
     const directOnce = async () => {
       const start = performance.now();
+      directMarks?.begin(start);
       let first = 0;
       for await (const event of direct.stream({ messages: [{ role: 'user', content: 'Tell me about the sweater' }], tools: [] })) {
         if (event.type === 'delta' && first === 0) first = performance.now() - start;
       }
+      directMarks?.firstText(first);
       return first;
     };
 
@@ -190,6 +235,11 @@ async function main() {
     // One stream at a time: the server's own cost, without queueing behind other streams.
     const oneServer: number[] = [];
     const oneFake: number[] = [];
+    if (TIMELINE) {
+      // The warm-up's concurrent calls would blur the marks: start over.
+      directMarks!.take();
+      await server.request('timeline');
+    }
     for (let i = 0; i < Math.min(STREAMS, 100); i++) {
       oneFake.push(await directOnce());
       oneServer.push(await serverOnce(i));
@@ -198,6 +248,12 @@ async function main() {
     console.log(`  fake model called directly   p50 ${ms(pct(oneFake, 50))}   p99 ${ms(pct(oneFake, 99))}`);
     console.log(`  through the server (client)  p50 ${ms(pct(oneServer, 50))}   p99 ${ms(pct(oneServer, 99))}`);
     console.log(`  added by the server          p50 ${ms(pct(oneServer, 50) - pct(oneFake, 50))}   p99 ${ms(pct(oneServer, 99) - pct(oneFake, 99))}`);
+    if (TIMELINE) {
+      const marks = await server.request<{ messages: number; p50: Record<string, number> }>('timeline');
+      const direct = directMarks!.take();
+      console.log(`  where the time goes (p50, ms after the message reached the server | after the direct call began; ${marks.messages} | ${direct.calls} samples):`);
+      for (const [name, at] of Object.entries(marks.p50)) console.log(`    ${name.padEnd(34)} ${ms(at).padStart(10)} | ${direct.p50[name] === undefined ? '—' : ms(direct.p50[name]!)}`);
+    }
     const added = pct(oneServer, 50) - pct(oneFake, 50);
     reportRows.push({ budget: 'added before first token, one stream at a time, p50 ≤ 2 ms', measured: added, unit: 'ms', baseline: pct(oneFake, 50), baselineName: 'fake model direct p50', ratio: pct(oneServer, 50) / pct(oneFake, 50), within: added <= 2 });
     await new Promise((r) => setTimeout(r, 300));
