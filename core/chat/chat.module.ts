@@ -199,7 +199,7 @@ export function createChat(deps: ChatModuleDeps): ChatModule {
     },
     async stop() {
       sse.closeAll();
-      presence.stop();
+      await presence.stop();
       await service.turns.stop();
       await replyWorker.stop();
       await hub.close();

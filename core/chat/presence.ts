@@ -41,13 +41,13 @@ export class VisitorPresence {
       // Offline from now; seen only up to the last mark: a reply that raced the tab's closing (the
       // server learns of a close late) is not taken as seen, so its mail still goes out.
       const now = this.clock();
-      void this.store.markSeen(tenantId, [conversationId], entry.markedAt, now).catch((error: unknown) => this.logger.warn({ err: error, conversationId }, 'could not record that a shopper left'));
+      this.keep(this.store.markSeen(tenantId, [conversationId], entry.markedAt, now), (error) => this.logger.warn({ err: error, conversationId }, 'could not record that a shopper left'));
     };
   }
 
   /** The shopper read the history (e.g. reopened the panel): what is there now counts as seen. */
   seen(tenantId: string, conversationId: string): void {
-    void this.store.markSeen(tenantId, [conversationId], this.clock()).catch((error: unknown) => this.logger.warn({ err: error, conversationId }, 'could not record a history read'));
+    this.keep(this.store.markSeen(tenantId, [conversationId], this.clock()), (error) => this.logger.warn({ err: error, conversationId }, 'could not record a history read'));
   }
 
   start(): void {
@@ -56,9 +56,34 @@ export class VisitorPresence {
     this.timer.unref();
   }
 
-  stop(): void {
+  /**
+   * Stops the refresh and waits for the marks already asked for, so a shutdown that closed the
+   * streams first writes their "left" marks before the database goes (they were cut off by the
+   * pool's close and logged as "Acquire connection error: aborted"). At most `timeoutMs`: a mark is
+   * worth an unneeded reply mail at worst, never a slower shutdown.
+   */
+  async stop(timeoutMs = 1_000): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    if (this.writing.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = await Promise.race([
+      Promise.all(this.writing).then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!waited) this.logger.warn({ pending: this.writing.size }, 'shutdown went on without the presence marks still being written');
+  }
+
+  /** Marks on their way to the store (each settles: its failure is logged here, never thrown). */
+  private readonly writing = new Set<Promise<void>>();
+
+  private keep(write: Promise<void>, onError: (error: unknown) => void): void {
+    const settled = write.catch(onError).finally(() => this.writing.delete(settled));
+    this.writing.add(settled);
   }
 
   private refresh(): void {
@@ -75,9 +100,9 @@ export class VisitorPresence {
 
   private write(tenantId: string, conversationIds: string[], opening: boolean): Date {
     const now = this.clock();
-    void this.store
-      .markSeen(tenantId, conversationIds, now, new Date(now.getTime() + 2 * this.refreshMs))
-      .catch((error: unknown) => this.logger.warn({ err: error, tenantId, opening }, 'could not record open widget streams'));
+    this.keep(this.store.markSeen(tenantId, conversationIds, now, new Date(now.getTime() + 2 * this.refreshMs)), (error) =>
+      this.logger.warn({ err: error, tenantId, opening }, 'could not record open widget streams'),
+    );
     return now;
   }
 }
