@@ -406,6 +406,9 @@ export async function createApplication(config: Config, options: ApplicationOpti
       options: options.chat,
     });
     owner.of = (id) => chat.repository.conversationOwner(id);
+    // Event streams end as soon as shutdown begins: the HTTP server's close (the first hook) waits
+    // for every open connection, and the streams' own check comes only with their next tick (≤ 1 s).
+    lifecycle.onStopping(() => chat.sse.closeAll());
     // Registered after analytics, so it stops first: its last events still reach the recorder.
     lifecycle.onShutdown('chat', () => chat.stop());
     await chat.start();
