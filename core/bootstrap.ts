@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import cron from 'node-cron';
 import pg from 'pg';
@@ -50,6 +50,7 @@ import { createHttpApp, metricsApp, type HttpModule } from './http/app.ts';
 import { Metrics } from './http/metrics.ts';
 import { listen } from './http/server.ts';
 import { Lifecycle } from './lifecycle/lifecycle.ts';
+import { CODE_ROOT, MODULE_EXTENSION, PACKAGE_ROOT } from './runtime-layout.ts';
 import { withFlatHeaders } from './mail/flat-headers.ts';
 import type { MailPort } from './mail/mail.port.ts';
 import { createPluginHttpClient, PluginHost, type PluginCandidate } from './plugin-host/host.ts';
@@ -83,7 +84,6 @@ import { CORE_VERSION } from './version.ts';
  * assembles the HTTP app. Shutdown runs in reverse through the Lifecycle.
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface Application {
   config: Config;
@@ -148,11 +148,13 @@ export interface ApplicationOptions {
   pluginHost?: { catalogSync?: CatalogSyncOptions; webhookRetry?: RetryPolicy };
 }
 
-export async function discoverPlugins(dir = path.join(ROOT, 'plugins')): Promise<PluginCandidate[]> {
+/** The plugins beside the core: every folder of plugins/ (but the SDK) with an index module, compiled or not. */
+export async function discoverPlugins(dir = path.join(CODE_ROOT, 'plugins')): Promise<PluginCandidate[]> {
   const entries = await readdir(dir, { withFileTypes: true });
+  const index = `index${MODULE_EXTENSION}`;
   return entries
-    .filter((e) => e.isDirectory() && e.name !== 'sdk' && existsSync(path.join(dir, e.name, 'index.ts')))
-    .map((e) => ({ id: e.name, load: () => import(pathToFileURL(path.join(dir, e.name, 'index.ts')).href) }))
+    .filter((e) => e.isDirectory() && e.name !== 'sdk' && existsSync(path.join(dir, e.name, index)))
+    .map((e) => ({ id: e.name, load: () => import(pathToFileURL(path.join(dir, e.name, index)).href) }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
@@ -478,8 +480,8 @@ export async function createApplication(config: Config, options: ApplicationOpti
       pluginsHttp,
       installationsHttpModule({ repository: pluginState, installations, compliance, auth }),
       privacyRequestsHttpModule({ compliance, auth }),
-      widgetAssetsHttpModule({ distDir: path.join(ROOT, 'dist', 'widget') }),
-      dashboardHttpModule({ distDir: path.join(ROOT, 'dist', 'dashboard'), embedded: (query) => embedded.admin!.page(query) }),
+      widgetAssetsHttpModule({ distDir: path.join(PACKAGE_ROOT, 'dist', 'widget') }),
+      dashboardHttpModule({ distDir: path.join(PACKAGE_ROOT, 'dist', 'dashboard'), embedded: (query) => embedded.admin!.page(query) }),
     );
     // Demo pages are for development: never mounted in production, even on a seeded database.
     const demoPage = config.demoSeed && !config.isProduction;

