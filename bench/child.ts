@@ -2,7 +2,9 @@
 // the server's), spoken to over IPC. The child sends `{ type: 'ready', ... }` once it serves, and
 // answers each `{ type, ...extra }` with a message of that type (or of the type asked for);
 // `{ type: 'error', message }` fails whatever is waiting, and so does the child exiting early.
+// The child runs compiled, as production runs the server (bench/compiled.ts): `file` names its source.
 import { fork, type ChildProcess } from 'node:child_process';
+import { CHILD_LOADER, compiledChild } from './compiled.ts';
 
 export interface BenchChild<Ready> {
   ready: Ready;
@@ -12,8 +14,8 @@ export interface BenchChild<Ready> {
 }
 
 export async function forkBenchChild<Ready>(file: string, options: { execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<BenchChild<Ready>> {
-  const child = fork(file, [], {
-    execArgv: options.execArgv ?? ['--import', 'tsx'],
+  const child = fork(compiledChild(file), [], {
+    execArgv: [...CHILD_LOADER, ...(options.execArgv ?? [])],
     ...(options.env ? { env: options.env } : {}),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -4,7 +4,8 @@
 //
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/chat/first-token.bench.ts
 //      (without DATABASE_URL the server starts the embedded PostgreSQL)
-// Knobs: STREAMS (200), ROUNDS (5), FIRST_CHUNK_MS (40), IDLE_STREAMS (10000; 0 skips), DB_POOL_MAX (20),
+// Knobs: STREAMS (200), ROUNDS (5), FIRST_CHUNK_MS (40), IDLE_STREAMS (10000; 0 skips), IDLE_SETTLE_S (90), DB_POOL_MAX (20),
+//        BENCH_SERVER_FLAGS (Node/V8 flags for the server process, e.g. "--max-semi-space-size=2"),
 //        BENCH_TIMELINE=1 (where the one-at-a-time time goes: bench/chat/timeline.ts), BENCH_CPU_PROF=<dir>.
 //
 // The application (bench/chat/server.ts) and the fake model (bench/chat/fake-llm.ts) run in child
@@ -19,12 +20,14 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createOpenAiLlm } from '../../adapters/llm/openai.ts';
 import { forkBenchChild } from '../child.ts';
+import { compiledChild } from '../compiled.ts';
 import { report, type BenchRow } from '../report.ts';
 
 const STREAMS = Number(process.env.STREAMS ?? 200);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const FIRST_CHUNK_MS = Number(process.env.FIRST_CHUNK_MS ?? 40);
 const IDLE_STREAMS = Number(process.env.IDLE_STREAMS ?? 10_000);
+const IDLE_SETTLE_S = Number(process.env.IDLE_SETTLE_S ?? 90);
 const TIMELINE = process.env.BENCH_TIMELINE === '1';
 const ORIGIN = 'http://bench.local';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,9 +53,8 @@ async function startServer(fakeUrl: string, databaseUrl: string | undefined): Pr
     // BENCH_TIMELINE=1 marks where a message's time goes before the first token (bench/chat/timeline.ts).
     execArgv: [
       '--expose-gc',
-      '--import',
-      'tsx',
-      ...(TIMELINE ? ['--import', path.join(here, 'timeline.ts')] : []),
+      ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
+      ...(TIMELINE ? ['--import', compiledChild(path.join(here, 'timeline.ts'))] : []),
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
     ],
     env: { ...process.env, FAKE_OPENAI_URL: fakeUrl, ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
@@ -289,15 +291,37 @@ async function main() {
       const idle = await inBatches(IDLE_STREAMS, 200, (i) =>
         openStream(`${server.url}/widget/v1/conversations/${idleVisitors[i]!.conversationId}/events?token=${encodeURIComponent(idleVisitors[i]!.token)}`, () => {}),
       );
+      type Memory = { rss: number; heapUsed: number; heapTotal: number; streams: number };
       await new Promise((r) => setTimeout(r, 2_000));
-      const after = await server.request<{ rss: number; heapUsed: number; heapTotal: number; streams: number }>('memory');
+      const opened = await server.request<Memory>('memory');
+      // Opening them is a burst (10,000 session requests, then 10,000 streams) that leaves the old
+      // space fragmented: its pages hold a few live stream objects each, so a collection frees little
+      // of them (heap total ~300 MB for ~150 MB used). V8 compacts them once the process has been idle
+      // for a while (its memory reducer: 20–60 s here, with or without the forced collections these
+      // samples make), which is where a server that holds idle streams stays. The budget figure is
+      // taken there: the first sample whose heap total is within 15 % of its used size, or the last one.
+      const samples: { at: number; memory: Memory }[] = [];
+      const idleSince = performance.now();
+      let after = opened;
+      while (after.heapTotal > after.heapUsed * 1.15 && performance.now() - idleSince < IDLE_SETTLE_S * 1000) {
+        await new Promise((r) => setTimeout(r, 5_000));
+        after = await server.request<Memory>('memory');
+        samples.push({ at: (performance.now() - idleSince) / 1000, memory: after });
+      }
+      const settledAfter = samples.at(-1)?.at ?? 0;
+      const perStream = (bytes: number) => `${(bytes / IDLE_STREAMS / 1024).toFixed(1)} KB per stream`;
       console.log(`\n${after.streams} idle event streams open (sessions made in ${(sessionsMs / 1000).toFixed(1)} s${before.gc ? '' : '; no --expose-gc, figures include garbage'}):`);
-      console.log(`  server RSS        ${mb(before.rss)} → ${mb(after.rss)}   (+${mb(after.rss - before.rss)}, ${((after.rss - before.rss) / IDLE_STREAMS / 1024).toFixed(1)} KB per stream)`);
-      console.log(`  server heap used  ${mb(before.heapUsed)} → ${mb(after.heapUsed)}   (+${mb(after.heapUsed - before.heapUsed)}, ${((after.heapUsed - before.heapUsed) / IDLE_STREAMS / 1024).toFixed(1)} KB per stream)`);
+      console.log(`  2 s after opening   RSS ${mb(opened.rss)}, heap total ${mb(opened.heapTotal)}, heap used ${mb(opened.heapUsed)}`);
+      for (const { at, memory } of samples) console.log(`  idle ${`${at.toFixed(0)} s`.padEnd(15)} RSS ${mb(memory.rss)}, heap total ${mb(memory.heapTotal)}, heap used ${mb(memory.heapUsed)}`);
+      console.log(`  server RSS        ${mb(before.rss)} → ${mb(after.rss)}   (+${mb(after.rss - before.rss)}, ${perStream(after.rss - before.rss)})`);
+      console.log(`  server heap used  ${mb(before.heapUsed)} → ${mb(after.heapUsed)}   (+${mb(after.heapUsed - before.heapUsed)}, ${perStream(after.heapUsed - before.heapUsed)})`);
       // What the JavaScript heap holds in pages (used or not): RSS minus this is code, native memory and the allocator's own.
       console.log(`  server heap total ${mb(before.heapTotal)} → ${mb(after.heapTotal)}   (RSS outside the JavaScript heap: ${mb(before.rss - before.heapTotal)} → ${mb(after.rss - after.heapTotal)})`);
-      console.log(`  budget: 10,000 idle streams ≤ 250 MB (server RSS total ${mb(after.rss)})`);
-      reportRows.push({ budget: `${after.streams} idle event streams ≤ 250 MB RSS (whole process)`, measured: after.rss / 2 ** 20, unit: 'MB', baseline: before.rss / 2 ** 20, baselineName: 'RSS before the streams', ratio: after.rss / before.rss, within: after.rss <= 250 * 2 ** 20 });
+      console.log(`  budget: 10,000 idle streams ≤ 250 MB (server RSS total ${mb(after.rss)} after ${settledAfter.toFixed(0)} s idle; ${mb(opened.rss)} 2 s after opening)`);
+      reportRows.push(
+        { budget: `${after.streams} idle event streams ≤ 250 MB RSS (whole process, after ${settledAfter.toFixed(0)} s idle)`, measured: after.rss / 2 ** 20, unit: 'MB', baseline: before.rss / 2 ** 20, baselineName: 'RSS before the streams', ratio: after.rss / before.rss, within: after.rss <= 250 * 2 ** 20 },
+        { budget: `(info) ${opened.streams} idle event streams, RSS 2 s after opening them`, measured: opened.rss / 2 ** 20, unit: 'MB', info: true },
+      );
       for (const s of idle) s.destroy();
     }
   } finally {

@@ -4,6 +4,8 @@
 // Run: npx tsx bench/chat/idle-stream-floor.bench.ts [streams=10000]
 import { fork } from 'node:child_process';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { CHILD_LOADER, compiledChild } from '../compiled.ts';
 import { report } from '../report.ts';
 
 const STREAMS = Number(process.argv[2] ?? process.env.IDLE_STREAMS ?? 10_000);
@@ -21,7 +23,8 @@ if (process.env.IDLE_FLOOR_SERVER) {
     process.send?.({ rss, heapUsed });
   });
 } else {
-  const child = fork(new URL(import.meta.url).pathname, [], { execArgv: ['--expose-gc', '--import', 'tsx'], env: { ...process.env, IDLE_FLOOR_SERVER: '1' } });
+  // Compiled, like the chat server it is the floor for (bench/compiled.ts).
+  const child = fork(compiledChild(fileURLToPath(import.meta.url)), [], { execArgv: [...CHILD_LOADER, '--expose-gc'], env: { ...process.env, IDLE_FLOOR_SERVER: '1' } });
   const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', resolve as (m: unknown) => void));
   const memory = () => new Promise<{ rss: number; heapUsed: number }>((resolve) => {
     child.once('message', resolve as (m: unknown) => void);

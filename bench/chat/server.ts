@@ -1,6 +1,6 @@
 // The application under test for bench/chat/first-token.bench.ts, in a process of its own so the
 // client's work and memory do not count as the server's. Talks to the parent over IPC.
-// Run by the benchmark (node --expose-gc --import tsx bench/chat/server.ts), not by hand.
+// Run by the benchmark, compiled (bench/compiled.ts: node --expose-gc dist/bench/bench/chat/server.js), not by hand.
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
