@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import client from 'prom-client';
+import { isEventStreamRequest } from './event-stream-request.ts';
 
 /** One prom-client registry per application instance (tests run several in one process). */
 export class Metrics {
@@ -25,9 +26,15 @@ export class Metrics {
     return new client.Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** Labels by the matched route template, never the raw URL, so ids do not explode cardinality. */
+  /**
+   * Labels by the matched route template, never the raw URL, so ids do not explode cardinality.
+   * Event streams are left out: a stream open for an hour is not an hour of request latency (it
+   * would land in the top bucket and skew every quantile), and a timer held per open stream is
+   * memory for nothing; `chat_event_streams_open` counts them.
+   */
   middleware(): RequestHandler {
     return (req, res, next) => {
+      if (isEventStreamRequest(req)) return next();
       const end = this.httpDuration.startTimer();
       res.on('finish', () => {
         const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Level, Logger } from 'pino';
+import { isEventStreamRequest } from './event-stream-request.ts';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -40,7 +41,7 @@ export function requestLog(logger: Logger): RequestHandler {
     res.setHeader('X-Request-Id', id);
     const started = Date.now();
     const url = req.originalUrl;
-    const stream = req.method === 'GET' && req.path.endsWith('/events');
+    const stream = isEventStreamRequest(req);
     res.once('close', () => {
       const status = res.statusCode;
       // The client went away before the answer was complete: worth knowing, not an error of ours.
