@@ -91,7 +91,10 @@ try {
     const seconds = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
     const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)]!;
-    if (clients === 25) reportRows.push({ budget: 'booking writes ≥ 300/s at 25 clients (widget API)', measured: mine.length / seconds, unit: 'bookings/s', within: mine.length / seconds >= 300 });
+    // The budget's figure is bench/http/request-path.bench.ts's: there the server has a process of its
+    // own and a warm-up. Here the 25 clients share the server's process and event loop and the run is
+    // 300 bookings from a cold start, so this rate is the same path under a heavier, different load.
+    if (clients === 25) reportRows.push({ budget: '(info) booking writes at 25 clients in the server\'s own process, 300 bookings from a cold start', measured: mine.length / seconds, unit: 'bookings/s', info: true });
     console.log(
       `  ${String(clients).padStart(3)} clients: ${(mine.length / seconds).toFixed(1).padStart(6)} bookings/s  p50 ${q(0.5).toFixed(1)} ms  p95 ${q(0.95).toFixed(1)} ms  statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
     );

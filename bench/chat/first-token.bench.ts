@@ -21,6 +21,7 @@ import pg from 'pg';
 import { createOpenAiLlm } from '../../adapters/llm/openai.ts';
 import { forkBenchChild } from '../child.ts';
 import { compiledChild } from '../compiled.ts';
+import { postgresCpuMs } from '../postgres-cpu.ts';
 import { report, type BenchRow } from '../report.ts';
 
 const STREAMS = Number(process.env.STREAMS ?? 200);
@@ -288,9 +289,14 @@ async function main() {
       const started = performance.now();
       const idleVisitors = await inBatches(IDLE_STREAMS, 64, () => session(server));
       const sessionsMs = performance.now() - started;
+      const openedAt = performance.now();
+      const pgBeforeOpening = postgresCpuMs();
       const idle = await inBatches(IDLE_STREAMS, 200, (i) =>
         openStream(`${server.url}/widget/v1/conversations/${idleVisitors[i]!.conversationId}/events?token=${encodeURIComponent(idleVisitors[i]!.token)}`, () => {}),
       );
+      const openingMs = performance.now() - openedAt;
+      const pgAfterOpening = postgresCpuMs();
+      const openingPg = pgBeforeOpening === undefined || pgAfterOpening === undefined ? '' : ` with ${((pgAfterOpening - pgBeforeOpening) / 1000).toFixed(1)} s of PostgreSQL CPU`;
       type Memory = { rss: number; heapUsed: number; heapTotal: number; streams: number };
       await new Promise((r) => setTimeout(r, 2_000));
       const opened = await server.request<Memory>('memory');
@@ -310,7 +316,7 @@ async function main() {
       }
       const settledAfter = samples.at(-1)?.at ?? 0;
       const perStream = (bytes: number) => `${(bytes / IDLE_STREAMS / 1024).toFixed(1)} KB per stream`;
-      console.log(`\n${after.streams} idle event streams open (sessions made in ${(sessionsMs / 1000).toFixed(1)} s${before.gc ? '' : '; no --expose-gc, figures include garbage'}):`);
+      console.log(`\n${after.streams} idle event streams open (sessions made in ${(sessionsMs / 1000).toFixed(1)} s, streams opened in ${(openingMs / 1000).toFixed(1)} s${openingPg}${before.gc ? '' : '; no --expose-gc, figures include garbage'}):`);
       console.log(`  2 s after opening   RSS ${mb(opened.rss)}, heap total ${mb(opened.heapTotal)}, heap used ${mb(opened.heapUsed)}`);
       for (const { at, memory } of samples) console.log(`  idle ${`${at.toFixed(0)} s`.padEnd(15)} RSS ${mb(memory.rss)}, heap total ${mb(memory.heapTotal)}, heap used ${mb(memory.heapUsed)}`);
       console.log(`  server RSS        ${mb(before.rss)} → ${mb(after.rss)}   (+${mb(after.rss - before.rss)}, ${perStream(after.rss - before.rss)})`);
