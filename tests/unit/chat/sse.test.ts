@@ -2,7 +2,7 @@ import http from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DOCUMENT_ONLY_HEADERS, SseStreams, type SseStream } from '../../../core/chat/sse.ts';
+import { DOCUMENT_ONLY_HEADERS, OUT_HEADERS, SseStreams, type SseStream } from '../../../core/chat/sse.ts';
 import { listen, type RunningServer } from '../../../core/http/server.ts';
 
 /**
@@ -120,5 +120,29 @@ describe('SseStreams', () => {
     await until(() => client.text().includes(': keep-alive\n\n'));
     sse.closeAll();
     await client.ended;
+  });
+
+  it('lets go of what an open stream no longer needs (header map, params, locals) and still streams and ends', async () => {
+    // Node's internal name for the header map: if a Node version renames it, the saving is silently
+    // gone (OUT_HEADERS undefined); this says so.
+    expect(OUT_HEADERS).toBeDefined();
+    const sse = new SseStreams();
+    let kept: { headerMap: unknown; contentType: unknown; params: unknown; locals: unknown; parsedUrl: unknown } | undefined;
+    const app = express();
+    app.get('/c/:id/events', (req, res) => {
+      const stream = sse.open(req, res, { headers: { 'X-Test': 'yes' } });
+      kept = { headerMap: (res as unknown as Record<symbol, unknown>)[OUT_HEADERS!], contentType: res.getHeader('Content-Type'), params: req.params, locals: res.locals, parsedUrl: (req as { _parsedUrl?: unknown })._parsedUrl };
+      // The path can still be asked for (the request log does when the stream closes).
+      expect(req.path).toBe('/c/1/events');
+      stream.send(1, 'message.created', { text: 'after the release' });
+      setTimeout(() => stream.end(), 20);
+    });
+    server = await listen(app, 0, '127.0.0.1');
+    const answer = await fetch(`http://127.0.0.1:${server.port}/c/1/events`);
+    expect(answer.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(answer.headers.get('x-test')).toBe('yes');
+    expect(await answer.text()).toContain('event: message.created\ndata: {"text":"after the release"}');
+    expect(kept).toEqual({ headerMap: null, contentType: undefined, params: undefined, locals: undefined, parsedUrl: undefined });
+    expect(sse.size).toBe(0);
   });
 });
