@@ -1,6 +1,6 @@
 import { sql, type Database, type ReadQuery, type SqlStatement, type Tx } from '../db/database.ts';
 import type { PgListener } from '../db/pg-listener.ts';
-import { WriteGroups } from '../db/write-groups.ts';
+import { WriteGroups, type InsertTarget } from '../db/write-groups.ts';
 
 /** The plugin host's tables: installations, the namespaced key-value store, webhook deliveries. */
 
@@ -65,17 +65,12 @@ export interface NewDelivery {
 const ACCOUNT_CACHE_MS = 5_000;
 const ACCOUNT_CACHE_MAX = 10_000;
 
-/**
- * One delivery's record; nothing when that delivery id was recorded before (RETURNING says which).
- * Written as SQL: it runs for every delivery, and knex took longer to build it than PostgreSQL to run it.
- */
-function insertDeliveryStatement(tenantId: string, delivery: NewDelivery): SqlStatement<{ delivery_id: string }[]> {
-  return sql(
-    `INSERT INTO webhook_deliveries (tenant_id, plugin_id, delivery_id, topic, payload, headers) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (tenant_id, plugin_id, delivery_id) DO NOTHING RETURNING delivery_id`,
-    [tenantId, delivery.pluginId, delivery.deliveryId, delivery.topic, delivery.payload, JSON.stringify(delivery.headers)],
-  );
-}
+/** A delivery's record: one row per (tenant, plugin, delivery id); a redelivery's row is not written again. */
+const DELIVERY_RECORD: InsertTarget = {
+  table: 'webhook_deliveries',
+  columns: ['tenant_id', 'plugin_id', 'delivery_id', 'topic', 'payload', 'headers'],
+  key: ['tenant_id', 'plugin_id', 'delivery_id'],
+};
 
 /** A delivery processed (the common outcome, once per delivery: written as SQL like its record). */
 function processedStatement(pluginId: string, deliveryId: string): SqlStatement<unknown[]> {
@@ -253,8 +248,14 @@ export class PluginStateRepository {
    * deliveries arriving at the same time into one message and one commit (core/db/write-groups.ts).
    */
   async recordDelivery(tenantId: string, delivery: NewDelivery): Promise<boolean> {
-    const inserted = await this.deliveryRecords.run(tenantId, () => insertDeliveryStatement(tenantId, delivery));
-    return inserted.length === 1;
+    return this.deliveryRecords.insertIfAbsent(tenantId, DELIVERY_RECORD, [
+      tenantId,
+      delivery.pluginId,
+      delivery.deliveryId,
+      delivery.topic,
+      delivery.payload,
+      JSON.stringify(delivery.headers),
+    ]);
   }
 
   /** Delivery records: durable, since the platform is answered 200 once one is written. */

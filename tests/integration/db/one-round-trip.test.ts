@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Database, inTransaction, sql, TenantIdError } from '../../../core/db/database.ts';
 import { inlineStatement } from '../../../core/db/one-round-trip.ts';
-import { WriteGroups } from '../../../core/db/write-groups.ts';
+import { WriteGroups, type InsertTarget } from '../../../core/db/write-groups.ts';
 import { TenancyRepository } from '../../../core/tenancy/tenancy.repository.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 
@@ -248,6 +248,83 @@ describe('one-round-trip tenant reads', () => {
       expect([...(row.payload as Buffer)]).toEqual([0, 39, 92, 36]);
       expect(row.headers).toEqual({ hostile });
       expect(await stored(b)).not.toContain('g5-b');
+    });
+
+    describe('insertIfAbsent: the rows of one tenant in one multi-row INSERT', () => {
+      const target: InsertTarget = {
+        table: 'webhook_deliveries',
+        columns: ['tenant_id', 'plugin_id', 'delivery_id', 'topic', 'payload', 'headers'],
+        key: ['tenant_id', 'plugin_id', 'delivery_id'],
+      };
+      const row = (tenantId: string, id: string, topic: string | null = 'products/update', payload = Buffer.from(id)) => [tenantId, 'group-test', id, topic, payload, '{}'];
+      const statementsIn = (text: string) => text.split(/;\s*(?=SELECT|INSERT)/).map((s) => s.trim().split(/\s/)[0]);
+
+      it('writes a group in one message, one INSERT per tenant, and says which rows were new', async () => {
+        const groups = new WriteGroups(single, { durable: true });
+        const query = vi.spyOn(pg.Client.prototype, 'query');
+        let written: boolean[];
+        let texts: string[];
+        try {
+          written = await Promise.all([
+            ...Array.from({ length: 30 }, (_, i) => groups.insertIfAbsent(i % 3 === 0 ? b : a, target, row(i % 3 === 0 ? b : a, `m1-${String(i).padStart(2, '0')}`))),
+            // The same key twice in one group: the first call's row is the one written.
+            groups.insertIfAbsent(a, target, row(a, 'm1-01')),
+            // The same delivery id for another tenant is another key.
+            groups.insertIfAbsent(b, target, row(b, 'm1-01')),
+          ]);
+          texts = query.mock.calls.map((call) => String(call[0]));
+        } finally {
+          query.mockRestore();
+        }
+        expect(texts).toHaveLength(1);
+        // The role, then per tenant its setting and one INSERT (A's 20 rows, B's 10 + 1).
+        expect(statementsIn(texts[0]!)).toEqual(['SELECT', 'SELECT', 'INSERT', 'SELECT', 'INSERT']);
+        expect(written.slice(0, 30)).toEqual(Array(30).fill(true));
+        expect(written.slice(30)).toEqual([false, true]);
+        expect((await stored(a)).filter((id) => id.startsWith('m1-'))).toHaveLength(20);
+        expect((await stored(b)).filter((id) => id.startsWith('m1-'))).toHaveLength(11);
+
+        // A key already stored is not written again; its values stay the first ones.
+        const again = await Promise.all([groups.insertIfAbsent(a, target, row(a, 'm1-01', 'orders/create')), groups.insertIfAbsent(a, target, row(a, 'm1-new'))]);
+        expect(again).toEqual([false, true]);
+        const [kept] = await t.db.tenant(a, (trx) => trx('webhook_deliveries').where({ plugin_id: 'group-test', delivery_id: 'm1-01' }).select('topic'));
+        expect(kept.topic).toBe('products/update');
+      });
+
+      it('keeps values as values (quotes, backslashes, dollar signs, any bytes)', async () => {
+        const groups = new WriteGroups(single, { durable: true });
+        const bytes = Buffer.from([0, 39, 92, 36, 255, 10]);
+        const written = await Promise.all([
+          groups.insertIfAbsent(a, target, [a, 'group-test', hostile, hostile, bytes, JSON.stringify({ hostile })]),
+          groups.insertIfAbsent(a, target, [a, 'group-test', `${hostile} 2`, 'x', Buffer.alloc(0), '{}']),
+        ]);
+        expect(written).toEqual([true, true]);
+        const [stored] = await t.db.tenant(a, (trx) => trx('webhook_deliveries').where({ plugin_id: 'group-test', delivery_id: hostile }).select('topic', 'payload', 'headers'));
+        expect(stored.topic).toBe(hostile);
+        expect([...(stored.payload as Buffer)]).toEqual([...bytes]);
+        expect(stored.headers).toEqual({ hostile });
+        expect(await groups.insertIfAbsent(a, target, [a, 'group-test', hostile, 'y', bytes, '{}'])).toBe(false);
+      });
+
+      it('a bad row or another tenant\'s row fails alone; the rest of the group is written', async () => {
+        const groups = new WriteGroups(single, { durable: true });
+        const outcomes = await Promise.allSettled([
+          groups.insertIfAbsent(a, target, row(a, 'm3-ok-1')),
+          // topic is NOT NULL.
+          groups.insertIfAbsent(a, target, row(a, 'm3-bad', null)),
+          // B's row under A's setting: refused by row-level security.
+          groups.insertIfAbsent(a, target, row(b, 'm3-intruder')),
+          groups.insertIfAbsent(b, target, row(b, 'm3-ok-2')),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+        expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/topic/);
+        expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/row-level security/);
+        expect(await stored(a)).toContain('m3-ok-1');
+        expect(await stored(a)).not.toContain('m3-bad');
+        expect(await stored(b)).toContain('m3-ok-2');
+        expect(await stored(b)).not.toContain('m3-intruder');
+        expect(() => groups.insertIfAbsent(a, target, [a, 'group-test'])).toThrow(/2 values for 6 columns/);
+      });
     });
 
     it('a bad write fails alone: the rest of its group is written', async () => {
