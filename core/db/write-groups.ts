@@ -116,7 +116,7 @@ export class WriteGroups {
       }
       const at = `${item.tenantId} ${item.target.table}`;
       const items = merged.get(at);
-      if (items && items[0]!.tenantId === item.tenantId && (items[0] as Insert).target === item.target) items.push(item);
+      if (items && (items[0] as Insert).target === item.target) items.push(item);
       else {
         const part = { tenantId: item.tenantId, items: [item] };
         merged.set(at, part.items);
