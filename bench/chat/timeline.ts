@@ -8,6 +8,7 @@
 // message's arrival) over the messages seen since the last ask, and starts over.
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
+import net from 'node:net';
 
 export type Mark = 'model request created' | 'model request sent' | "model's answer began" | 'first text written to the stream';
 
@@ -41,11 +42,12 @@ dc.subscribe('undici:request:headers', (message) => {
 });
 
 // The first answer text on any event stream after the message arrived (bench-only instrumentation).
-const write = http.ServerResponse.prototype.write as (this: http.ServerResponse, chunk: unknown, ...rest: unknown[]) => boolean;
-http.ServerResponse.prototype.write = function (this: http.ServerResponse, chunk: unknown, ...rest: unknown[]) {
+// At the socket: an open stream writes there itself once it has taken its connection over (core/chat/sse.ts).
+const write = net.Socket.prototype.write as (this: net.Socket, chunk: unknown, ...rest: unknown[]) => boolean;
+net.Socket.prototype.write = function (this: net.Socket, chunk: unknown, ...rest: unknown[]) {
   if (typeof chunk === 'string' && chunk.includes('event: message.delta') && chunk.includes('"role":"assistant"')) mark('first text written to the stream');
   return write.call(this, chunk, ...rest);
-} as typeof http.ServerResponse.prototype.write;
+} as typeof net.Socket.prototype.write;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

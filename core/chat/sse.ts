@@ -1,13 +1,16 @@
-import { OutgoingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import type { Request, Response } from 'express';
+import { takeEventStreamCloseHook } from '../http/event-stream-request.ts';
 
 /**
  * Server-sent event streams of this instance: headers that keep proxies from buffering,
  * `: keep-alive` comments on idle streams, and every stream ended on shutdown.
  *
- * One timer serves all streams (10,000 idle streams must not mean 10,000 timers); a stream
- * keeps only its response, a timestamp, its cap key and its close handlers: one `close` listener
- * on the response, no closures of its own (issue 13: memory per idle stream).
+ * One timer serves all streams (10,000 idle streams must not mean 10,000 timers). Once its
+ * headers are out, a stream takes its connection over from Node's HTTP server (SseStream.handOver)
+ * and keeps only the socket, a timestamp, its cap key and its close handlers (issue 13: memory per
+ * idle stream; docs/decisions has the record).
  */
 
 export interface SseStreamsOptions {
@@ -45,30 +48,42 @@ export const DOCUMENT_ONLY_HEADERS = [
 ] as const;
 
 /**
- * Node keeps a response's header map (an internal symbol, `kOutHeaders`: [name, value] pairs in a
- * dictionary-mode object) for the response's whole life, so getHeader() works after the fact. An
- * event stream's headers are on the wire once it is open and nothing asks for them again; dropping
- * the map saves ~1.6 KB per open stream (10,000 idle streams: 16 MB). Null is the map's own state
- * for a response written with writeHead() alone: every reader in Node checks for it, and getHeader()
- * then answers undefined. Found by its description; a Node that named it otherwise keeps the map
- * (and tests/unit/chat/sse.test.ts fails, so we learn of it).
+ * Node's own release of a connection's HTTP parser (lib/_http_common.js), the one its server runs
+ * when a request upgrades the connection: stops the parser consuming the socket, drops it from the
+ * server's connection list and returns it to the pool. An undocumented module of Node's, present
+ * from Node 0.x to 24 (tests/unit/chat/sse.test.ts proves the hand-over on the Node that runs it).
  */
-export const OUT_HEADERS: symbol | undefined = Object.getOwnPropertySymbols(new OutgoingMessage()).find((s) => s.description === 'kOutHeaders');
+const { freeParser } = createRequire(import.meta.url)('node:_http_common') as { freeParser: (parser: unknown, req: unknown, socket: unknown) => void };
+
+/** Every listener Node's HTTP server puts on a connection (per connection: ~11 bound functions and their state). */
+const CONNECTION_EVENTS = ['data', 'end', 'close', 'drain', 'error', 'timeout', 'pause', 'resume'] as const;
 
 export class SseStream {
   lastWriteAt = Date.now();
   private ended = false;
   private readonly closeHandlers: (() => void)[] = [];
+  /** Until the hand-over: the response. */
+  private res: Response | undefined;
+  /** After it: the connection itself, and whether the body is chunked (framed here from then on). */
+  private socket: Socket | undefined;
+  private chunked = false;
 
   constructor(
-    readonly res: Response,
+    res: Response,
     private readonly owner: SseStreams,
     /** The caller key its cap counts it under (STREAM_CAPS), if any. */
     readonly capKey?: string,
-  ) {}
+  ) {
+    this.res = res;
+  }
 
   get closed(): boolean {
     return this.ended;
+  }
+
+  /** True once the stream owns its connection (Node's request and response let go). */
+  get handedOver(): boolean {
+    return this.socket !== undefined;
   }
 
   /** One event: `id:`, `event:`, one `data:` line of JSON. */
@@ -91,8 +106,10 @@ export class SseStream {
   private write(chunk: string): void {
     if (this.ended) return;
     this.lastWriteAt = Date.now();
-    this.res.write(chunk);
-    if (this.res.writableLength > this.owner.maxBufferedBytes) this.end();
+    const socket = this.socket;
+    if (socket) socket.write(this.chunked ? `${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n` : chunk);
+    else this.res!.write(chunk);
+    if ((socket ?? this.res!).writableLength > this.owner.maxBufferedBytes) this.end();
   }
 
   onClose(handler: () => void): void {
@@ -100,11 +117,45 @@ export class SseStream {
     else this.closeHandlers.push(handler);
   }
 
+  /**
+   * Takes the connection over from Node's HTTP server, as a protocol upgrade does: Node forgets
+   * the request, the response, the connection's parser and its listeners (~4 KB per stream, for
+   * as long as it stays open), and the stream writes to the socket, framing chunks itself. The
+   * connection is not reused: the stream's end closes it. Runs after the request's parsing has
+   * unwound (a parser may not be freed inside its own callback).
+   * @internal
+   */
+  handOver(req: Request): void {
+    const res = this.res;
+    const socket = res?.socket;
+    if (this.ended || !res || !socket || socket.destroyed) return;
+    const logClose = takeEventStreamCloseHook(res);
+    if (logClose) this.closeHandlers.push(logClose);
+    this.chunked = res.chunkedEncoding;
+    for (const event of CONNECTION_EVENTS) socket.removeAllListeners(event);
+    res.detachSocket(socket);
+    const parser = (socket as Socket & { parser?: unknown }).parser;
+    if (parser) freeParser(parser, req, socket);
+    this.res = undefined;
+    this.socket = socket;
+    socket.on('error', () => socket.destroy());
+    socket.on('end', () => this.end());
+    socket.on('close', () => this.end());
+    // Read on (and drop) whatever the client sends, so that its close is seen.
+    socket.resume();
+  }
+
   end(): void {
     if (this.ended) return;
     this.ended = true;
     this.owner.forget(this);
-    if (!this.res.writableEnded) this.res.end();
+    const socket = this.socket;
+    if (socket && !socket.destroyed) {
+      // The last chunk, then the connection closes (it was never to serve another request).
+      const close = () => socket.destroy();
+      if (this.chunked) socket.end('0\r\n\r\n', close);
+      else socket.end(close);
+    } else if (this.res && !this.res.writableEnded) this.res.end();
     for (const handler of this.closeHandlers.splice(0)) {
       try {
         handler();
@@ -139,12 +190,13 @@ export class SseStreams {
     if (options.cap) this.admit(stream, options.cap.key, options.cap.max);
     res.status(200);
     // Headers for documents mean nothing on an event stream (it is never rendered, framed or
-    // navigated), and Node keeps every header for the response's life: ~3 KB per stream for hours.
+    // navigated): bytes on the wire for nothing.
     for (const name of DOCUMENT_ONLY_HEADERS) res.removeHeader(name);
     res.set({
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
+      // The stream's end closes the connection (it leaves Node's HTTP server): no request follows on it.
+      Connection: 'close',
       // nginx and friends: do not buffer the stream.
       'X-Accel-Buffering': 'no',
       ...options.headers,
@@ -152,25 +204,14 @@ export class SseStreams {
     res.flushHeaders();
     req.socket.setNoDelay(true);
     req.socket.setTimeout(0);
-    // The router's continuation (its closures, the final handler) would otherwise stay reachable
-    // from the request for the stream's whole life (~1.5 KB each); nothing calls it once a stream is open.
-    req.next = undefined;
-    // So would the route's parameters and the response's locals, each a dictionary-mode object
-    // (~340 B), and the router's parsed URL (~250 B with its pieces of the URL string): all read
-    // before the stream opened, nothing reads them after (req.path parses the URL again if asked).
-    (req as { params: unknown }).params = undefined;
-    (res as { locals: unknown }).locals = undefined;
-    (req as { _parsedUrl?: unknown })._parsedUrl = undefined;
-    // And Node's map of the headers just sent (~1.6 KB): see OUT_HEADERS.
-    if (OUT_HEADERS) (res as unknown as Record<symbol, unknown>)[OUT_HEADERS] = null;
     if (options.retryMs !== undefined) res.write(`retry: ${options.retryMs}\n\n`);
     else res.write(': open\n\n');
     this.streams.add(stream);
     this.options.onCountChange?.(this.streams.size);
-    // The response closes when the client goes away as well as when the stream ends here; end() is
-    // idempotent, so a plain listener (no `once` wrapper) is enough.
+    // Until the hand-over, the response closes when the client goes away; end() is idempotent.
     res.on('close', () => stream.end());
     if (this.stopped) stream.end();
+    else setImmediate(() => stream.handOver(req));
     this.ensureTimer();
     return stream;
   }

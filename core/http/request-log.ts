@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Level, Logger } from 'pino';
-import { isEventStreamRequest } from './event-stream-request.ts';
+import { isEventStreamRequest, onEventStreamClosed } from './event-stream-request.ts';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -24,6 +24,18 @@ export function redactUrl(url: string): string {
 const QUIET = new Set(['/healthz', '/metrics']);
 
 /**
+ * The line an event stream's close writes. Built outside the middleware, so that the closure holds
+ * these values alone: a stream may leave Node's HTTP server once open (core/chat/sse.ts) and outlive
+ * its request and response, which a closure made inside the middleware would keep alive.
+ */
+function streamCloseLog(log: Logger, reqId: string, method: string, url: string, started: number): (status: number) => void {
+  return (status) => {
+    const level: Level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    if (log.isLevelEnabled(level)) log[level]({ reqId, method, url: redactUrl(url), status, ms: Date.now() - started }, 'event stream closed');
+  };
+}
+
+/**
  * One line per request when it ends (issue 13: logging that costs nothing it need not): a request
  * id (a valid incoming X-Request-Id, else a new one, echoed in the response), then at the end
  * `{ reqId, method, url, status, ms }`, `error` for a 5xx and `warn` for a 4xx. Nothing is built
@@ -41,17 +53,22 @@ export function requestLog(logger: Logger): RequestHandler {
     res.setHeader('X-Request-Id', id);
     const started = Date.now();
     const url = req.originalUrl;
-    const stream = isEventStreamRequest(req);
+    if (isEventStreamRequest(req)) {
+      const closed = streamCloseLog(streams, id, req.method, url, started);
+      res.once('close', () => closed(res.statusCode));
+      onEventStreamClosed(res, closed);
+      next();
+      return;
+    }
     res.once('close', () => {
       const status = res.statusCode;
       // The client went away before the answer was complete: worth knowing, not an error of ours.
-      const aborted = !res.writableFinished && !stream;
+      const aborted = !res.writableFinished;
       const level: Level = status >= 500 ? 'error' : status >= 400 || aborted ? 'warn' : 'info';
       if (level === 'info' && QUIET.has(req.path)) return;
-      const log = stream ? streams : logger;
-      if (!log.isLevelEnabled(level)) return;
+      if (!logger.isLevelEnabled(level)) return;
       const line = { reqId: id, method: req.method, url: redactUrl(url), status, ms: Date.now() - started, ...(aborted ? { aborted: true } : {}) };
-      log[level](line, stream ? 'event stream closed' : aborted ? 'request aborted' : 'request completed');
+      logger[level](line, aborted ? 'request aborted' : 'request completed');
     });
     next();
   };

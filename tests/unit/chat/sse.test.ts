@@ -1,8 +1,10 @@
 import http from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import express from 'express';
 import helmet from 'helmet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DOCUMENT_ONLY_HEADERS, OUT_HEADERS, SseStreams, type SseStream } from '../../../core/chat/sse.ts';
+import { DOCUMENT_ONLY_HEADERS, SseStreams, type SseStream } from '../../../core/chat/sse.ts';
 import { listen, type RunningServer } from '../../../core/http/server.ts';
 
 /**
@@ -122,27 +124,69 @@ describe('SseStreams', () => {
     await client.ended;
   });
 
-  it('lets go of what an open stream no longer needs (header map, params, locals) and still streams and ends', async () => {
-    // Node's internal name for the header map: if a Node version renames it, the saving is silently
-    // gone (OUT_HEADERS undefined); this says so.
-    expect(OUT_HEADERS).toBeDefined();
+  it('takes its connection over from the HTTP server: request, response and parser are let go, and it still streams, frames its chunks and ends', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
     const sse = new SseStreams();
-    let kept: { headerMap: unknown; contentType: unknown; params: unknown; locals: unknown; parsedUrl: unknown } | undefined;
+    // Collected objects are reported by a FinalizationRegistry (a WeakRef would keep them for the job).
+    const collected = new Set<string>();
+    const registry = new FinalizationRegistry<string>((what) => collected.add(what));
+    let socket: import('node:net').Socket | undefined;
+    let stream: SseStream | undefined;
     const app = express();
     app.get('/c/:id/events', (req, res) => {
-      const stream = sse.open(req, res, { headers: { 'X-Test': 'yes' } });
-      kept = { headerMap: (res as unknown as Record<symbol, unknown>)[OUT_HEADERS!], contentType: res.getHeader('Content-Type'), params: req.params, locals: res.locals, parsedUrl: (req as { _parsedUrl?: unknown })._parsedUrl };
-      // The path can still be asked for (the request log does when the stream closes).
-      expect(req.path).toBe('/c/1/events');
-      stream.send(1, 'message.created', { text: 'after the release' });
-      setTimeout(() => stream.end(), 20);
+      stream = sse.open(req, res, { headers: { 'X-Test': 'yes' } });
+      registry.register(req, 'request');
+      registry.register(res, 'response');
+      socket = req.socket;
     });
     server = await listen(app, 0, '127.0.0.1');
-    const answer = await fetch(`http://127.0.0.1:${server.port}/c/1/events`);
+    const controller = new AbortController();
+    const answer = await fetch(`http://127.0.0.1:${server.port}/c/1/events`, { signal: controller.signal });
     expect(answer.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(answer.headers.get('x-test')).toBe('yes');
-    expect(await answer.text()).toContain('event: message.created\ndata: {"text":"after the release"}');
-    expect(kept).toEqual({ headerMap: null, contentType: undefined, params: undefined, locals: undefined, parsedUrl: undefined });
+    expect(answer.headers.get('connection')).toBe('close');
+    await until(() => stream?.handedOver === true);
+    // Nothing of Node's HTTP server is left on the connection: no parser, none of its listeners.
+    expect((socket as { parser?: unknown }).parser ?? null).toBeNull();
+    expect(socket!.listenerCount('data')).toBe(0);
+    for (let i = 0; i < 50 && collected.size < 2; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect([...collected].sort()).toEqual(['request', 'response']);
+    // Events after the hand-over arrive whole (the client would reject a badly framed chunk) and the
+    // stream's end is the chunked body's proper end, not a cut connection.
+    stream!.send(1, 'message.created', { text: 'after the hand-over: ünïcode ✓' });
+    stream!.send(2, 'message.created', { text: 'x'.repeat(70_000) });
+    setTimeout(() => stream!.end(), 20);
+    const text = await answer.text();
+    expect(text).toContain('id: 1\nevent: message.created\ndata: {"text":"after the hand-over: ünïcode ✓"}\n\n');
+    expect(text).toContain(`id: 2\nevent: message.created\ndata: {"text":"${'x'.repeat(70_000)}"}\n\n`);
+    expect(sse.size).toBe(0);
+    await until(() => socket!.destroyed);
+  });
+
+  it('after the hand-over, a client that goes away still ends its stream and runs its close handlers once', async () => {
+    const sse = new SseStreams();
+    const { opened, url } = await serve(sse);
+    const client = await connect(url + '?caller=a');
+    await until(() => opened[0]!.handedOver);
+    let closed = 0;
+    opened[0]!.onClose(() => closed++);
+    client.req.destroy();
+    await until(() => sse.size === 0);
+    expect(closed).toBe(1);
+  });
+
+  it('ends handed-over streams on closeAll (shutdown), so the server can close', async () => {
+    const sse = new SseStreams();
+    const { opened, url } = await serve(sse);
+    const clientA = await connect(url + '?caller=a');
+    const clientB = await connect(url + '?caller=b');
+    await until(() => opened.every((s) => s.handedOver));
+    sse.closeAll();
+    await Promise.all([clientA.ended, clientB.ended]);
     expect(sse.size).toBe(0);
   });
 });

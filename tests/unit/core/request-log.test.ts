@@ -3,12 +3,15 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SseStreams, type SseStream } from '../../../core/chat/sse.ts';
 import { requestLog } from '../../../core/http/request-log.ts';
 
 describe('request log', () => {
   const lines: Array<Record<string, unknown>> = [];
   let server: ReturnType<express.Express['listen']>;
   let base: string;
+  const sse = new SseStreams();
+  const opened: SseStream[] = [];
 
   beforeAll(async () => {
     const sink = new Writable({
@@ -27,10 +30,12 @@ describe('request log', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(': open\n\n');
     });
+    app.get('/c/2/events', (req, res) => void opened.push(sse.open(req, res)));
     await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise<void>((resolve) => {
+    sse.closeAll();
     server.close(() => resolve());
     server.closeAllConnections();
   }));
@@ -80,5 +85,18 @@ describe('request log', () => {
     controller.abort();
     await settle();
     expect(lines).toEqual([expect.objectContaining({ component: 'event-stream', msg: 'event stream closed', url: '/c/1/events?token=[redacted]', status: 200 })]);
+  });
+
+  it('still logs the close of a stream that took its connection over from the HTTP server', async () => {
+    lines.length = 0;
+    const controller = new AbortController();
+    const res = await fetch(`${base}/c/2/events?token=stream-secret`, { signal: controller.signal });
+    await res.body!.getReader().read();
+    for (let i = 0; i < 100 && !opened[0]?.handedOver; i++) await settle();
+    expect(opened[0]!.handedOver).toBe(true);
+    expect(lines).toEqual([]);
+    controller.abort();
+    await settle();
+    expect(lines).toEqual([expect.objectContaining({ component: 'event-stream', msg: 'event stream closed', url: '/c/2/events?token=[redacted]', status: 200 })]);
   });
 });
