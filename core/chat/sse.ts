@@ -129,6 +129,9 @@ export class SseStream {
     const res = this.res;
     const socket = res?.socket;
     if (this.ended || !res || !socket || socket.destroyed) return;
+    // A response queued behind another one on the connection (pipelining) stays with Node.
+    const queued = res as unknown as { outputData?: unknown[] };
+    if ((socket as Socket & { _httpMessage?: unknown })._httpMessage !== res || queued.outputData?.length) return;
     const logClose = takeEventStreamCloseHook(res);
     if (logClose) this.closeHandlers.push(logClose);
     this.chunked = res.chunkedEncoding;
