@@ -50,13 +50,13 @@ export class WidgetGate {
   allow(res: Response, origin: string): void {
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id');
-    res.append('Vary', 'Origin');
+    res.vary('Origin');
   }
 
   /** Mounted on `/widget/v1` before any route: answers preflights, marks every answer `Vary: Origin`. */
   preflight(): RequestHandler {
     return (req, res, next) => {
-      res.append('Vary', 'Origin');
+      res.vary('Origin');
       const origin = req.headers.origin;
       if (req.method !== 'OPTIONS' || !origin || !req.headers['access-control-request-method']) return next();
       const answer = () => {

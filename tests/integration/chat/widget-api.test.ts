@@ -32,6 +32,8 @@ describe('widget API (offline model)', () => {
     });
     expect(res.status).toBe(201);
     expect(res.headers.get('access-control-allow-origin')).toBe(STORE_ORIGIN);
+    // Once, though both the preflight middleware and the CORS answer say so.
+    expect(res.headers.get('vary')).toBe('Origin');
     const body = CreateSessionResponseSchema.parse(await res.json());
     expect(body.identified).toBe(false);
     expect(body.handoff).toEqual({ active: false, agentName: null });
@@ -78,6 +80,7 @@ describe('widget API (offline model)', () => {
     const ok = await preflight(STORE_ORIGIN);
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(STORE_ORIGIN);
+    expect(ok.headers.get('vary')).toBe('Origin');
     expect(ok.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
     const bad = await preflight('https://evil.example');
     expect(bad.status).toBe(403);
