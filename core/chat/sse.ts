@@ -10,7 +10,7 @@ import { takeEventStreamCloseHook } from '../http/event-stream-request.ts';
  * One timer serves all streams (10,000 idle streams must not mean 10,000 timers). Once its
  * headers are out, a stream takes its connection over from Node's HTTP server (SseStream.handOver)
  * and keeps only the socket, a timestamp, its cap key and its close handlers (issue 13: memory per
- * idle stream; docs/decisions has the record).
+ * idle stream; docs/decisions/0028).
  */
 
 export interface SseStreamsOptions {
