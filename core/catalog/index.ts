@@ -3,4 +3,4 @@ export { createCatalogModule, type CatalogModule } from './catalog.module.ts';
 export { CatalogRepository } from './catalog.repository.ts';
 export type { CatalogSearch } from './catalog.search.ts';
 export { getProductTool, searchFaqTool, searchProductsTool } from './catalog.tools.schema.ts';
-export { PlatformProducts } from './platform-products.ts';
+export { PlatformProducts, productUpsertStatement, type PlatformProductWrite } from './platform-products.ts';

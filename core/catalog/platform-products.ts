@@ -23,18 +23,70 @@ const UPSERT_COLUMNS = ['source', 'external_id', 'installation_id', 'handle', 't
 /** Written again on a conflict: all of them but the key (`handle`). */
 const MERGED = UPSERT_COLUMNS.filter((c) => c !== 'handle');
 
+/** One product to upsert, with where it came from and (for a webhook) the platform's time of the change. */
+export interface PlatformProductWrite {
+  source: string;
+  installationId: string;
+  product: CatalogProduct;
+  /** The platform's time of the change; absent (a full sync) = written whatever is stored. */
+  occurredAt?: string | undefined;
+}
+
+/**
+ * An ISO time in microseconds since the epoch, PostgreSQL's precision (a platform may send
+ * nanoseconds: Shopify's X-Shopify-Triggered-At does). Date.parse alone stops at milliseconds.
+ */
+function micros(iso: string): number {
+  const fraction = /\.(\d+)/.exec(iso);
+  const whole = Date.parse(fraction ? iso.replace(fraction[0], '') : iso);
+  return whole * 1000 + (fraction ? Math.round(Number(`0.${fraction[1]}`) * 1e6) : 0);
+}
+
+/** A write as it stands after others of its handle: `force` = it is written whatever time is stored. */
+type Standing = { write: PlatformProductWrite; force: boolean };
+
+/**
+ * What running `earlier` then `later` (one handle, in arrival order) amounts to, as one write. A
+ * write without the platform's time is always written and leaves no time stored, so a timed write
+ * after it is written whatever was stored before; of two timed writes the later stands unless the
+ * earlier is newer (its guard then keeps the earlier's row).
+ */
+function standing(earlier: Standing, later: PlatformProductWrite): Standing {
+  if (!later.occurredAt) return { write: later, force: false };
+  if (!earlier.write.occurredAt) return { write: later, force: true };
+  if (micros(earlier.write.occurredAt) > micros(later.occurredAt)) return earlier;
+  return { write: later, force: earlier.force };
+}
+
+/**
+ * The writes to send, one per handle, and the handles to write whatever time is stored. A
+ * multi-row upsert cannot touch a row twice; running only the standing write of each handle leaves
+ * the table as running all of them in order would.
+ */
+export function coalesceProductWrites(writes: readonly PlatformProductWrite[]): { writes: PlatformProductWrite[]; forced: string[] } {
+  const byHandle = new Map<string, Standing>();
+  for (const write of writes) {
+    const before = byHandle.get(write.product.handle);
+    byHandle.set(write.product.handle, before ? standing(before, write) : { write, force: false });
+  }
+  const kept = [...byHandle.values()];
+  return { writes: kept.map((k) => k.write), forced: kept.filter((k) => k.force).map((k) => k.write.product.handle) };
+}
+
 /**
  * Upserts by (tenant, handle), as SQL: every product webhook runs it, and building it with knex cost
- * more CPU than PostgreSQL spent running it (issue 13). With `occurredAt`, a row the platform
- * changed later than that is left as it is.
+ * more CPU than PostgreSQL spent running it (issue 13). Several writes go in one multi-row statement
+ * (a sync page, or the deliveries of a webhook burst: see plugins.http.ts); each keeps its own guard:
+ * a row the platform changed later than the write's `occurredAt` is left as it is.
  */
-function upsertStatement(tenantId: string, input: { source: string; installationId: string; products: CatalogProduct[]; occurredAt?: string }): SqlStatement<{ id: string }[]> {
+export function productUpsertStatement(tenantId: string, writes: readonly PlatformProductWrite[]): SqlStatement<{ id: string }[]> {
+  const { writes: kept, forced } = coalesceProductWrites(writes);
   const bindings: unknown[] = [tenantId];
-  const tuples = input.products.map((p) => {
+  const tuples = kept.map(({ source, installationId, product: p, occurredAt }) => {
     const values = [
-      input.source,
+      source,
       p.externalId,
-      input.installationId,
+      installationId,
       p.handle,
       p.title,
       p.description,
@@ -44,19 +96,21 @@ function upsertStatement(tenantId: string, input: { source: string; installation
       p.imageUrl ?? null,
       p.tags ?? [],
       JSON.stringify(p.variants ?? []),
-      input.occurredAt ?? null,
+      occurredAt ?? null,
     ];
     const at = bindings.length;
     bindings.push(...values);
     return `($1, ${values.map((_, i) => `$${at + i + 1}`).join(', ')}, now())`;
   });
-  let text = `INSERT INTO products (tenant_id, ${UPSERT_COLUMNS.join(', ')}, updated_at) VALUES ${tuples.join(', ')}
-     ON CONFLICT (tenant_id, handle) DO UPDATE SET ${[...MERGED, 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
-  if (input.occurredAt) {
-    bindings.push(input.occurredAt);
-    text += ` WHERE products.source_updated_at IS NULL OR products.source_updated_at <= $${bindings.length}`;
-  }
-  return sql(`${text} RETURNING id`, bindings);
+  bindings.push(forced);
+  return sql(
+    `INSERT INTO products (tenant_id, ${UPSERT_COLUMNS.join(', ')}, updated_at) VALUES ${tuples.join(', ')}
+     ON CONFLICT (tenant_id, handle) DO UPDATE SET ${[...MERGED, 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}
+     WHERE excluded.source_updated_at IS NULL OR products.source_updated_at IS NULL OR products.source_updated_at <= excluded.source_updated_at
+       OR excluded.handle = ANY($${bindings.length}::text[])
+     RETURNING id`,
+    bindings,
+  );
 }
 
 export class PlatformProducts {
@@ -69,7 +123,7 @@ export class PlatformProducts {
 
   /**
    * Upserts by (tenant, handle); with `occurredAt` a row the platform changed later is kept as it is.
-   * Returns how many rows were written.
+   * Returns how many rows were written (a handle given twice is written once).
    */
   upsert(tenantId: string, input: { source: string; installationId: string; products: CatalogProduct[]; occurredAt?: string }): Promise<number> {
     if (input.products.length === 0) return Promise.resolve(0);
@@ -78,7 +132,8 @@ export class PlatformProducts {
     // record of being done later (a sync's finish, a webhook delivery marked processed, itself
     // reprocessed until then), and WAL reaches the disk in order, so that record's flush carries
     // this row with it; a crash before it redoes the work.
-    return this.upserts.run(tenantId, () => upsertStatement(tenantId, input)).then((written) => written.length);
+    const writes = input.products.map((product) => ({ source: input.source, installationId: input.installationId, product, occurredAt: input.occurredAt }));
+    return this.upserts.run(tenantId, () => productUpsertStatement(tenantId, writes)).then((written) => written.length);
   }
 
   /** Deletes unless the stored row is newer than the delivery. */

@@ -140,7 +140,7 @@ export async function readInOneRoundTrip<T extends Record<string, Statement<unkn
 
 /**
  * Statements for several tenants in one message (`Database.tenantsBatch`): the role once, then for
- * each part its tenant setting and its statement. One implicit transaction, so one commit for all;
+ * each part its statement, after its tenant setting where the tenant changes. One implicit transaction, so one commit for all;
  * returns each part's rows, in order. `preamble` and the tenant ids come from core/db/database.ts
  * (constants and validated UUIDs).
  */
@@ -148,9 +148,18 @@ export async function perTenantInOneRoundTrip<Row>(knex: Knex, preamble: string,
   const client = knex.client as ConnectionSource;
   const connection = await client.acquireConnection();
   try {
-    const statements = parts.flatMap(({ tenantId, query }) => [`SELECT set_config('app.tenant_id', '${tenantId}', true)`, inlineStatement(query.toSQL().toNative())]);
-    const answer = (await connection.query([preamble, ...statements].join('; '))) as unknown as pg.QueryResult[];
-    return parts.map((_, i) => answer[2 + 2 * i]!.rows as Row[]);
+    // The tenant setting holds until changed: parts of one tenant in a row share one.
+    const statements = [preamble];
+    const answerAt: number[] = [];
+    let current: string | undefined;
+    for (const { tenantId, query } of parts) {
+      if (tenantId !== current) statements.push(`SELECT set_config('app.tenant_id', '${tenantId}', true)`);
+      current = tenantId;
+      answerAt.push(statements.length);
+      statements.push(inlineStatement(query.toSQL().toNative()));
+    }
+    const answer = (await connection.query(statements.join('; '))) as unknown as pg.QueryResult[];
+    return answerAt.map((at) => answer[at]!.rows as Row[]);
   } finally {
     await client.releaseConnection(connection);
   }

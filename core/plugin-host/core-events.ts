@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PlatformProducts } from '../catalog/index.ts';
+import { productUpsertStatement, type PlatformProducts } from '../catalog/index.ts';
 import type { OrdersService } from '../orders/index.ts';
 import type { ComplianceService } from './compliance.ts';
 import type { InstallationsService } from './installations.service.ts';
@@ -20,7 +20,7 @@ export function createCoreEventSink(deps: {
     if (installationId) return installationId;
     return (await deps.repository.findInstallationForAccount(pluginId, externalId))?.id;
   };
-  return async ({ tenantId, pluginId, externalId, installationId, event }) => {
+  const sink: CoreEventSink = async ({ tenantId, pluginId, externalId, installationId, event }) => {
     switch (event.type) {
       case 'product.upserted': {
         const id = await installationOf(tenantId, pluginId, externalId, installationId);
@@ -67,4 +67,10 @@ export function createCoreEventSink(deps: {
       }
     }
   };
+  sink.productUpserts = (tenantId, inputs) =>
+    productUpsertStatement(
+      tenantId,
+      inputs.map(({ pluginId, installationId, event }) => ({ source: pluginId, installationId, product: storableProduct(event.product), occurredAt: event.occurredAt })),
+    );
+  return sink;
 }

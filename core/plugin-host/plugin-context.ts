@@ -1,10 +1,34 @@
 import { coreEventSchema, PluginError, type CoreEvent, type PluginContext } from '@concierge/plugin-sdk';
+import type { Statement } from '../db/database.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { HostedPlugin } from './host.ts';
 import type { InstallationRow, PluginStateRepository } from './plugin-state.repository.ts';
 
+/** One event a plugin emitted, with the installation it came from. */
+export interface CoreEventInput {
+  tenantId: string;
+  pluginId: string;
+  externalId: string;
+  installationId?: string;
+  event: CoreEvent;
+}
+
 /** Where plugin events go (catalog sync, uninstall, privacy requests): the core's handler. */
-export type CoreEventSink = (input: { tenantId: string; pluginId: string; externalId: string; installationId?: string; event: CoreEvent }) => Promise<void>;
+export type CoreEventSink = ((input: CoreEventInput) => Promise<void>) & {
+  /**
+   * The statement that applies the `product.upserted` events of many deliveries of one tenant at once
+   * (a batch of a webhook burst, plugins.http.ts), sent in one transaction with their outcomes.
+   * Absent: each event goes through the sink on its own.
+   */
+  productUpserts?: (tenantId: string, inputs: readonly (CoreEventInput & { installationId: string; event: Extract<CoreEvent, { type: 'product.upserted' }> })[]) => Statement<unknown[]>;
+};
+
+/** A plugin's event as the core takes it: validated, or a WEBHOOK_PAYLOAD_INVALID error naming the plugin. */
+export function parseCoreEvent(pluginId: string, event: unknown): CoreEvent {
+  const parsed = coreEventSchema.safeParse(event);
+  if (!parsed.success) throw new PluginError('WEBHOOK_PAYLOAD_INVALID', `${pluginId} emitted an invalid event: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
 
 /** Builds the per-tenant PluginContext: validated config, decrypted secrets, kv, emit. Never knex. */
 export function createPluginContext(
@@ -45,9 +69,7 @@ export function createPluginContext(
     },
     kv: deps.repository.kv(installation.tenant_id, hosted.id),
     emit: async (event) => {
-      const parsed = coreEventSchema.safeParse(event);
-      if (!parsed.success) throw new PluginError('WEBHOOK_PAYLOAD_INVALID', `${hosted.id} emitted an invalid event: ${parsed.error.issues[0]?.message}`);
-      await deps.sink({ tenantId: installation.tenant_id, pluginId: hosted.id, externalId: installation.external_id, installationId: installation.id, event: parsed.data });
+      await deps.sink({ tenantId: installation.tenant_id, pluginId: hosted.id, externalId: installation.external_id, installationId: installation.id, event: parseCoreEvent(hosted.id, event) });
     },
   };
   return ctx;

@@ -1,4 +1,4 @@
-import { sql, type Database, type ReadQuery, type SqlStatement, type Tx } from '../db/database.ts';
+import { sql, type Database, type ReadQuery, type SqlStatement, type Statement, type Tx } from '../db/database.ts';
 import type { PgListener } from '../db/pg-listener.ts';
 import { WriteGroups, type InsertTarget } from '../db/write-groups.ts';
 
@@ -72,7 +72,13 @@ const DELIVERY_RECORD: InsertTarget = {
   key: ['tenant_id', 'plugin_id', 'delivery_id'],
 };
 
-/** A delivery processed (the common outcome, once per delivery: written as SQL like its record). */
+/**
+ * A delivery processed (the common outcome, once per delivery: written as SQL like its record). A
+ * batch sends one of these per delivery, not one `delivery_id = ANY(...)`: the whole key keeps the
+ * plan on the primary key whatever the statistics say, while with statistics older than a burst
+ * PostgreSQL planned the ANY form as a scan of the tenant's deliveries (0.4–0.8 ms per row against
+ * 0.07 ms, measured on a table of 20,000 deliveries).
+ */
 function processedStatement(pluginId: string, deliveryId: string): SqlStatement<unknown[]> {
   return sql(
     `UPDATE webhook_deliveries SET status = 'processed', error = NULL, processed_at = now(), attempts = attempts + 1, next_attempt_at = NULL
@@ -297,6 +303,22 @@ export class PluginStateRepository {
         });
       return status;
     });
+  }
+
+  /**
+   * Records deliveries processed in the transaction of the statements that processed them: one
+   * message for a batch of a burst (plugins.http.ts), so both commit or neither, and a failure leaves
+   * every delivery of the batch as it was. Not waiting for the disk, as `finishDelivery`'s processed
+   * outcome (the same argument: a lost batch stays 'received' and is processed again).
+   */
+  async processedWith(parts: ReadonlyArray<{ tenantId: string; pluginId: string; deliveryIds: readonly string[]; statements: readonly Statement<unknown[]>[] }>): Promise<void> {
+    await this.db.tenantsBatch(
+      parts.flatMap(({ tenantId, pluginId, deliveryIds, statements }) => [
+        ...statements.map((statement) => ({ tenantId, build: () => statement })),
+        ...deliveryIds.map((deliveryId) => ({ tenantId, build: () => processedStatement(pluginId, deliveryId) })),
+      ]),
+      { durable: false },
+    );
   }
 
   /**

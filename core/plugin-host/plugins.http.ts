@@ -1,13 +1,13 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import { COMPLIANCE_EVENT_TYPES, isPluginError, PLUGIN_ID, type InstallCallbackRequest, type PluginContext, type WebhookRequest } from '@concierge/plugin-sdk';
+import { COMPLIANCE_EVENT_TYPES, isPluginError, PLUGIN_ID, type CoreEvent, type InstallCallbackRequest, type PluginContext, type WebhookRequest } from '@concierge/plugin-sdk';
 import { authOf } from '../accounts/index.ts';
 import type { HttpModule } from '../http/app.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { HttpProblem, problems, sendProblem, toHttpError } from '../http/problem.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { HostedPlugin, PluginHost } from './host.ts';
-import { createPluginContext, type CoreEventSink } from './plugin-context.ts';
+import { createPluginContext, parseCoreEvent, type CoreEventSink } from './plugin-context.ts';
 import type { InstallAnswer, InstallationsService } from './installations.service.ts';
 import { DEFAULT_RETRY, type InstallationRow, type PluginStateRepository, type RetryPolicy } from './plugin-state.repository.ts';
 import { PLUGIN_HOST_ERROR_MAPPINGS } from './plugin-errors.problems.ts';
@@ -61,6 +61,9 @@ function sendAnswer(res: Response, answer: InstallAnswer): void {
 
 const compliance = new Set<string>(COMPLIANCE_EVENT_TYPES);
 
+/** At most this many deliveries in one processing batch (a longer queue goes in the next ones). */
+const PROCESS_BATCH_MAX = 200;
+
 function lowerHeaders(req: Request): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]));
 }
@@ -99,26 +102,137 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
     return ctx;
   };
 
-  /** Normalize + emit; a failure is retried later with back-off, then a dead letter. Never throws. */
-  async function process(pluginId: string, installation: InstallationRow, request: WebhookRequest, identity: { deliveryId: string; topic: string; externalId: string }, ctx: ReturnType<typeof createPluginContext>) {
-    const hosted = host.get(pluginId)!;
+  type Identity = { deliveryId: string; topic: string; externalId: string };
+  type Context = ReturnType<typeof createPluginContext>;
+  /** An accepted delivery to process. */
+  interface Job {
+    pluginId: string;
+    installation: InstallationRow;
+    request: WebhookRequest;
+    identity: Identity;
+    ctx: Context;
+  }
+  type ProductUpserted = Extract<CoreEvent, { type: 'product.upserted' }>;
+
+  /** The events a delivery stands for that may run now: an uninstalled shop still sends privacy requests (Shopify's shop/redact comes 48 h later); nothing else runs for it. */
+  async function allowedEvents({ pluginId, installation, request, identity, ctx }: Job): Promise<CoreEvent[]> {
+    const events = await host.get(pluginId)!.plugin.webhooks!.normalize(ctx, request, identity);
+    return installation.status === 'active' || installation.status === 'reconnect_needed' ? events : events.filter((e) => compliance.has(e.type));
+  }
+
+  /** Records a failed processing: retried later with back-off, then a dead letter. Never throws. */
+  async function failed({ pluginId, installation, identity }: Job, error: unknown) {
     const tenantId = installation.tenant_id;
+    if (isPluginError(error, 'UPSTREAM_AUTH')) await repository.setInstallationError(tenantId, installation.id, error.message, 'reconnect_needed').catch(() => {});
+    const status = await repository
+      .finishDelivery(tenantId, pluginId, identity.deliveryId, { ok: false, error: (error as Error)?.message ?? String(error) }, retry)
+      .catch(() => 'failed' as const);
+    logger.error({ pluginId, tenantId, deliveryId: identity.deliveryId, err: error, status }, status === 'dead' ? 'webhook processing failed for good: dead letter' : 'webhook processing failed; will retry');
+    deliveries.inc({ plugin: pluginId, outcome: status === 'dead' ? 'dead' : 'failed' });
+  }
+
+  /** Normalize + emit, one delivery on its own; a failure is retried later with back-off, then a dead letter. Never throws. */
+  async function process(job: Job, normalized?: CoreEvent[]) {
     try {
-      const events = await hosted.plugin.webhooks!.normalize(ctx, request, identity);
-      // An uninstalled shop still sends privacy requests (Shopify's shop/redact comes 48 h later); nothing else runs for it.
-      const allowed = installation.status === 'active' || installation.status === 'reconnect_needed' ? events : events.filter((e) => compliance.has(e.type));
-      for (const event of allowed) await ctx.emit(event);
-      await repository.finishDelivery(tenantId, pluginId, identity.deliveryId, { ok: true }, retry);
-      deliveries.inc({ plugin: pluginId, outcome: 'processed' });
+      const events = normalized ?? (await allowedEvents(job));
+      for (const event of events) await job.ctx.emit(event);
+      await repository.finishDelivery(job.installation.tenant_id, job.pluginId, job.identity.deliveryId, { ok: true }, retry);
+      deliveries.inc({ plugin: job.pluginId, outcome: 'processed' });
     } catch (error) {
-      if (isPluginError(error, 'UPSTREAM_AUTH')) await repository.setInstallationError(tenantId, installation.id, error.message, 'reconnect_needed').catch(() => {});
-      const status = await repository
-        .finishDelivery(tenantId, pluginId, identity.deliveryId, { ok: false, error: (error as Error)?.message ?? String(error) }, retry)
-        .catch(() => 'failed' as const);
-      logger.error({ pluginId, tenantId, deliveryId: identity.deliveryId, err: error, status }, status === 'dead' ? 'webhook processing failed for good: dead letter' : 'webhook processing failed; will retry');
-      deliveries.inc({ plugin: pluginId, outcome: status === 'dead' ? 'dead' : 'failed' });
+      await failed(job, error);
     }
   }
+
+  /**
+   * Deliveries whose events are all product updates, applied together: per tenant one upsert of
+   * their products (a product updated several times in the batch is written once, as its last
+   * update would leave it) and one outcome update, all in one transaction. If it fails, each
+   * delivery is processed on its own, so one bad delivery fails alone.
+   */
+  async function applyTogether(items: readonly { job: Job; products: ProductUpserted[] }[]) {
+    const productUpserts = deps.sink.productUpserts!;
+    const tenants = new Map<string, { inputs: Parameters<typeof productUpserts>[1][number][]; byPlugin: Map<string, string[]> }>();
+    for (const { job, products } of items) {
+      const tenantId = job.installation.tenant_id;
+      let tenant = tenants.get(tenantId);
+      if (!tenant) tenants.set(tenantId, (tenant = { inputs: [], byPlugin: new Map() }));
+      for (const event of products) tenant.inputs.push({ tenantId, pluginId: job.pluginId, externalId: job.installation.external_id, installationId: job.installation.id, event });
+      const ids = tenant.byPlugin.get(job.pluginId) ?? [];
+      ids.push(job.identity.deliveryId);
+      tenant.byPlugin.set(job.pluginId, ids);
+    }
+    let parts: Parameters<typeof repository.processedWith>[0];
+    try {
+      // Built inside: a product the statement cannot take (a price past any currency's range) is one delivery's failure.
+      parts = [...tenants].flatMap(([tenantId, { inputs, byPlugin }]) =>
+        [...byPlugin].map(([pluginId, deliveryIds], i) => ({ tenantId, pluginId, deliveryIds, statements: i === 0 && inputs.length > 0 ? [productUpserts(tenantId, inputs)] : [] })),
+      );
+      await repository.processedWith(parts);
+    } catch (error) {
+      logger.warn({ err: error, deliveries: items.length }, 'a batch of webhook deliveries failed together; processing them one by one');
+      for (const { job } of items) await process(job);
+      return;
+    }
+    for (const { pluginId, deliveryIds } of parts) deliveries.inc({ plugin: pluginId, outcome: 'processed' }, deliveryIds.length);
+  }
+
+  /**
+   * Processes `batch` in arrival order. Deliveries that only update products gather and are applied
+   * together (applyTogether); any other delivery first lets the gathered ones go, then runs on its
+   * own, so the order of a product's changes and removals is kept. Never throws.
+   */
+  async function processBatch(batch: readonly Job[]) {
+    let gathered: { job: Job; products: ProductUpserted[] }[] = [];
+    const applyGathered = async () => {
+      if (gathered.length === 0) return;
+      const items = gathered;
+      gathered = [];
+      await applyTogether(items);
+    };
+    for (const job of batch) {
+      let events: CoreEvent[];
+      let products: ProductUpserted[] | undefined;
+      try {
+        events = await allowedEvents(job);
+        if (deps.sink.productUpserts && events.every((event) => event.type === 'product.upserted')) {
+          products = events.map((event) => parseCoreEvent(job.pluginId, event) as ProductUpserted);
+        }
+      } catch (error) {
+        await failed(job, error);
+        continue;
+      }
+      if (products) {
+        gathered.push({ job, products });
+        continue;
+      }
+      await applyGathered();
+      await process(job, events);
+    }
+    await applyGathered();
+  }
+
+  /**
+   * Accepted deliveries wait here, in arrival order, and are processed a batch at a time: while one
+   * batch is with the database the next gathers (as WriteGroups does for writes), so an idle
+   * instance processes a delivery at once and a burst costs a statement per batch, not per delivery.
+   * A delivery this instance never gets to (it stops) stays 'received' and the sweeper takes it.
+   */
+  const waiting: Job[] = [];
+  let draining = false;
+  const enqueue = (job: Job) => {
+    waiting.push(job);
+    if (draining) return;
+    draining = true;
+    setImmediate(() => {
+      void (async () => {
+        try {
+          while (waiting.length > 0) await processBatch(waiting.splice(0, PROCESS_BATCH_MAX));
+        } finally {
+          draining = false;
+        }
+      })();
+    });
+  };
 
   async function receive(req: Request, res: Response) {
     const pluginId = pluginIdOf(req);
@@ -174,7 +288,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
     deliveries.inc({ plugin: pluginId, outcome: 'accepted' });
     res.status(200).json({ status: 'accepted' });
     // After the answer: the platform's timeout never depends on our processing time.
-    setImmediate(() => void process(pluginId, installation, request, identity, ctx));
+    enqueue({ pluginId, installation, request, identity, ctx });
   }
 
   /**
@@ -199,7 +313,7 @@ export function pluginsHttpModule(deps: PluginsHttpDeps): HttpModule & { sweepSt
         await repository.finishDelivery(row.tenant_id, row.plugin_id, row.delivery_id, { ok: false, error: (error as Error).message }, retry);
         continue;
       }
-      await process(row.plugin_id, installation, request, identity, ctx);
+      await process({ pluginId: row.plugin_id, installation, request, identity, ctx });
     }
     return due.length;
   }

@@ -100,7 +100,9 @@ describe('webhooks through the host', () => {
       normalize: (_ctx, req, identity) => {
         const body = JSON.parse(req.rawBody.toString('utf8'));
         processed.push(identity.deliveryId);
-        return [{ type: 'product.upserted', product: { externalId: String(body.id), handle: body.handle, title: body.title, description: '', price: { amount: body.price, currency: 'EUR' }, tags: [], variants: [] } }];
+        const at = body.at ? { occurredAt: body.at as string } : {};
+        if (identity.topic === 'products/delete') return [{ type: 'product.deleted', externalId: String(body.id), ...at }];
+        return [{ type: 'product.upserted', product: { externalId: String(body.id), handle: body.handle, title: body.title, description: '', price: { amount: body.price, currency: 'EUR' }, tags: [], variants: [] }, ...at }];
       },
     },
   });
@@ -181,6 +183,54 @@ describe('webhooks through the host', () => {
     });
     const products = await app.database.db.tenant(tenantId, (trx) => trx('products').where('handle', 'like', 'burst-%').count({ n: '*' }).first());
     expect(Number(products?.n)).toBe(30);
+  });
+
+  it('applies a burst of out-of-order updates as the newest of each product says, and a removal after them in arrival order', async () => {
+    // Three products, eight changes each, arriving shuffled and all at once: they are processed in
+    // batches (one statement per batch), and each product ends as its newest change left it.
+    const changes = [0, 1, 2].flatMap((p) => Array.from({ length: 8 }, (_, v) => ({ p, v })));
+    const order = changes.map((c, i) => ({ c, key: (i * 7919) % changes.length })).sort((a, b) => a.key - b.key).map(({ c }) => c);
+    const send = (topic: string, id: string, payload: Record<string, unknown>) => {
+      const body = JSON.stringify(payload);
+      return deliver(body, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': id, 'x-acme-topic': topic, 'x-acme-signature': sign(body) });
+    };
+    const at = (v: number) => `2026-03-01T12:00:0${v}.000Z`;
+    const answers = await Promise.all(order.map(({ p, v }) => send('products/update', `ooo-${p}-${v}`, { id: 900 + p, handle: `ooo-${p}`, title: `Version ${v}`, price: '3.00', at: at(v) })));
+    expect(answers.map((a) => a.status)).toEqual(order.map(() => 200));
+    const settled = async (prefix: string, count: number) =>
+      waitFor(async () => {
+        const rows = await app.database.db.tenant(tenantId, (trx) => trx('webhook_deliveries').where('delivery_id', 'like', `${prefix}%`).select('status'));
+        return rows.length === count && rows.every((r) => r.status === 'processed');
+      });
+    await settled('ooo-', changes.length);
+    const rows = await app.database.db.tenant(tenantId, (trx) => trx('products').where('handle', 'like', 'ooo-%').orderBy('handle').select('handle', 'title', 'source_updated_at'));
+    expect(rows.map((r) => [r.handle, r.title, r.source_updated_at.toISOString()])).toEqual([0, 1, 2].map((p) => [`ooo-${p}`, 'Version 7', at(7)]));
+
+    // An update and then a removal of one product in one burst: removed, as in arrival order.
+    await send('products/update', 'ooo-del-1', { id: 900, handle: 'ooo-0', title: 'Version 8', price: '3.00', at: at(8) });
+    await send('products/delete', 'ooo-del-2', { id: 900, at: at(9) });
+    await settled('ooo-del-', 2);
+    expect(await app.database.db.tenant(tenantId, (trx) => trx('products').where({ handle: 'ooo-0' }).first())).toBeUndefined();
+  });
+
+  it('fails a delivery whose product cannot be stored on its own; the rest of its burst is processed', async () => {
+    const payloads = Array.from({ length: 12 }, (_, i) => ({ id: 950 + i, handle: `lone-${i}`, title: `Lone ${i}`, price: i === 5 ? '92233720368547758.07' : '4.00' }));
+    const answers = await Promise.all(
+      payloads.map((payload, i) => {
+        const body = JSON.stringify(payload);
+        return deliver(body, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': `lone-${i}`, 'x-acme-topic': 'products/update', 'x-acme-signature': sign(body) });
+      }),
+    );
+    expect(answers.map((a) => a.status)).toEqual(payloads.map(() => 200));
+    let rows: { delivery_id: string; status: string; error: string | null }[] = [];
+    await waitFor(async () => {
+      rows = await app.database.db.tenant(tenantId, (trx) => trx('webhook_deliveries').where('delivery_id', 'like', 'lone-%').select('delivery_id', 'status', 'error'));
+      return rows.length === 12 && rows.every((r) => r.status !== 'received');
+    });
+    expect(rows.filter((r) => r.status !== 'processed').map((r) => [r.delivery_id, r.status])).toEqual([['lone-5', 'failed']]);
+    expect(rows.find((r) => r.delivery_id === 'lone-5')!.error).toMatch(/too large/);
+    const stored = await app.database.db.tenant(tenantId, (trx) => trx('products').where('handle', 'like', 'lone-%').pluck('handle'));
+    expect(stored.sort()).toEqual(payloads.filter((_, i) => i !== 5).map((p) => p.handle).sort());
   });
 
   it("verifies against the stored secret when another instance changed it in the seconds this one keeps the installation", async () => {
