@@ -59,6 +59,28 @@ describe('platform product writes in one statement', () => {
     }
   });
 
+  it('keeps the search words of a product as its text says, through inserts, unchanged updates and changed ones', async () => {
+    const tenantId = await tenant('search words');
+    const at = (s: number) => `2026-02-01T10:00:0${s}.000Z`;
+    const product = (description: string, amount: string, title = 'Travel kettle') => ({ externalId: 'k1', handle: 'kettle', title, description, price: { amount, currency: 'EUR' }, tags: ['copper'], variants: [] });
+    const found = async (words: string) =>
+      app.application.db.tenant(tenantId, async (trx) => (await trx('products').whereRaw(`search @@ plainto_tsquery('english', ?)`, [words]).pluck('handle')) as string[]);
+    await run(tenantId, [{ source: 'fake', installationId, product: product('Boils water with a zephyr whistle.', '20.00'), occurredAt: at(1) }]);
+    expect(await found('zephyr')).toEqual(['kettle']);
+    expect(await found('copper')).toEqual(['kettle']);
+    // The price changes, the text does not: the words stay.
+    await run(tenantId, [{ source: 'fake', installationId, product: product('Boils water with a zephyr whistle.', '18.00'), occurredAt: at(2) }]);
+    expect(await found('zephyr')).toEqual(['kettle']);
+    // The description changes: the new words are found, the old ones are not.
+    await run(tenantId, [{ source: 'fake', installationId, product: product('Boils water with an aurora glow.', '18.00'), occurredAt: at(3) }]);
+    expect(await found('aurora')).toEqual(['kettle']);
+    expect(await found('zephyr')).toEqual([]);
+    // So does the title, through the merchant's own edit path (knex).
+    await app.application.db.tenant(tenantId, (trx) => trx('products').where({ handle: 'kettle' }).update({ title: 'Gooseneck pourer' }));
+    expect(await found('gooseneck')).toEqual(['kettle']);
+    expect(await found('aurora')).toEqual(['kettle']);
+  });
+
   it('keeps one write per handle: the later one, unless both carry times and the earlier is newer; after an untimed write, whatever is stored', () => {
     const { writes, forced } = coalesceProductWrites([
       write('mug', 'a', TIMES[2]),
