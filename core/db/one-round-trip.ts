@@ -140,8 +140,8 @@ export async function readInOneRoundTrip<T extends Record<string, Statement<unkn
 
 /**
  * Statements for several tenants in one message (`Database.tenantsBatch`): the role once, then for
- * each part its statement, after its tenant setting where the tenant changes. One implicit transaction, so one commit for all;
- * returns each part's rows, in order. `preamble` and the tenant ids come from core/db/database.ts
+ * each part its statement, after its tenant setting where the tenant changes. One implicit
+ * transaction, so one commit for all; returns each part's rows, in order. `preamble` and the tenant ids come from core/db/database.ts
  * (constants and validated UUIDs).
  */
 export async function perTenantInOneRoundTrip<Row>(knex: Knex, preamble: string, parts: ReadonlyArray<{ tenantId: string; query: Statement<Row[]> }>): Promise<Row[][]> {
