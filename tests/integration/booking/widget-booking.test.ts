@@ -44,6 +44,22 @@ describe('widget booking API', () => {
     expect(body.slots[0]!.end).toBe('2027-03-02T03:45:00-05:00');
   });
 
+  it("refuses a time a resource's override or a store holiday closes, and books it once the day is open again", async () => {
+    const closed = await createBookable(app, store, { name: 'Closed days', durationMinutes: 60 });
+    const api = merchantApi(app, store);
+    const body = (start: string) => ({ serviceId: closed.serviceId, start, customer: customer(7), timeZone: 'Europe/Berlin' });
+    // The resource works 14-16 that Friday only: 10:00 is closed, 14:00 is open.
+    expect((await api.put(`/api/v1/resources/${closed.resourceId}/overrides/2027-03-12`, { intervals: [{ start: '14:00', end: '16:00' }] })).status).toBe(200);
+    const refused = await w.book(body('2027-03-12T10:00:00+01:00'));
+    expect({ status: refused.status, paths: (refused.body.errors ?? []).map((e: { path: string }) => e.path) }).toEqual({ status: 422, paths: ['body.start'] });
+    expect((await w.book(body('2027-03-12T14:00:00+01:00'))).status).toBe(201);
+    // A store holiday closes the whole day; removed, the day books again.
+    expect((await api.put('/api/v1/holidays/2027-03-16', { name: 'Inventory' })).status).toBe(200);
+    expect((await w.book(body('2027-03-16T10:00:00+01:00'))).status).toBe(422);
+    expect((await api.del('/api/v1/holidays/2027-03-16')).status).toBe(204);
+    expect((await w.book(body('2027-03-16T10:00:00+01:00'))).status).toBe(201);
+  });
+
   it('books a free slot: 201 with a manage link, a repeat with the same key replays it', async () => {
     const key = randomUUID();
     const body = { serviceId, start: '2027-03-03T10:00:00+01:00', customer: customer(1), timeZone: 'Europe/Berlin' };
