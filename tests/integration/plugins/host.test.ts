@@ -119,6 +119,11 @@ describe('webhooks through the host', () => {
   const deliver = (body: string, headers: Record<string, string>) =>
     fetch(`${app.url}/webhooks/acme`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('base64');
+  /** A signed delivery of `payload` on `topic` for the installed shop. */
+  const send = (topic: string, id: string, payload: Record<string, unknown>) => {
+    const body = JSON.stringify(payload);
+    return deliver(body, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': id, 'x-acme-topic': topic, 'x-acme-signature': sign(body) });
+  };
   const waitFor = async (predicate: () => Promise<boolean>) => {
     for (let i = 0; i < 100; i++) {
       if (await predicate()) return;
@@ -190,10 +195,6 @@ describe('webhooks through the host', () => {
     // batches (one statement per batch), and each product ends as its newest change left it.
     const changes = [0, 1, 2].flatMap((p) => Array.from({ length: 8 }, (_, v) => ({ p, v })));
     const order = changes.map((c, i) => ({ c, key: (i * 7919) % changes.length })).sort((a, b) => a.key - b.key).map(({ c }) => c);
-    const send = (topic: string, id: string, payload: Record<string, unknown>) => {
-      const body = JSON.stringify(payload);
-      return deliver(body, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': id, 'x-acme-topic': topic, 'x-acme-signature': sign(body) });
-    };
     const at = (v: number) => `2026-03-01T12:00:0${v}.000Z`;
     const answers = await Promise.all(order.map(({ p, v }) => send('products/update', `ooo-${p}-${v}`, { id: 900 + p, handle: `ooo-${p}`, title: `Version ${v}`, price: '3.00', at: at(v) })));
     expect(answers.map((a) => a.status)).toEqual(order.map(() => 200));
@@ -206,7 +207,7 @@ describe('webhooks through the host', () => {
     const rows = await app.database.db.tenant(tenantId, (trx) => trx('products').where('handle', 'like', 'ooo-%').orderBy('handle').select('handle', 'title', 'source_updated_at'));
     expect(rows.map((r) => [r.handle, r.title, r.source_updated_at.toISOString()])).toEqual([0, 1, 2].map((p) => [`ooo-${p}`, 'Version 7', at(7)]));
 
-    // An update and then a removal of one product in one burst: removed, as in arrival order.
+    // An update and then a removal of one product, one after the other: removed, as in arrival order.
     await send('products/update', 'ooo-del-1', { id: 900, handle: 'ooo-0', title: 'Version 8', price: '3.00', at: at(8) });
     await send('products/delete', 'ooo-del-2', { id: 900, at: at(9) });
     await settled('ooo-del-', 2);
@@ -215,12 +216,7 @@ describe('webhooks through the host', () => {
 
   it('fails a delivery whose product cannot be stored on its own; the rest of its burst is processed', async () => {
     const payloads = Array.from({ length: 12 }, (_, i) => ({ id: 950 + i, handle: `lone-${i}`, title: `Lone ${i}`, price: i === 5 ? '92233720368547758.07' : '4.00' }));
-    const answers = await Promise.all(
-      payloads.map((payload, i) => {
-        const body = JSON.stringify(payload);
-        return deliver(body, { 'x-acme-account': 'shop-1.example', 'x-acme-delivery': `lone-${i}`, 'x-acme-topic': 'products/update', 'x-acme-signature': sign(body) });
-      }),
-    );
+    const answers = await Promise.all(payloads.map((payload, i) => send('products/update', `lone-${i}`, payload)));
     expect(answers.map((a) => a.status)).toEqual(payloads.map(() => 200));
     let rows: { delivery_id: string; status: string; error: string | null }[] = [];
     await waitFor(async () => {
