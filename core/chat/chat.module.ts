@@ -119,6 +119,9 @@ export function createChat(deps: ChatModuleDeps): ChatModule {
     source: repository,
     logger,
     onBotChanged: (payload) => bots.forget(payload),
+    // A cached context another instance has written past would only cost an early request that is dropped.
+    onLlmSettingsChanged: (tenantId) => service.contexts.forgetTenant(tenantId),
+    onForeignEvent: (tenantId, conversationId) => (tenantId === '*' ? service.contexts.forgetAll() : service.contexts.forget(tenantId, conversationId)),
     ...(deps.listener
       ? { listener: deps.listener }
       : {

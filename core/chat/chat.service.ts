@@ -21,13 +21,14 @@ import { storedLocale } from '../wire/datetime.ts';
 import type { ChatAnalytics } from './chat-analytics.ts';
 import { chatErrors } from './chat.errors.ts';
 import type { AppendOptions, ChatRepository, ConversationListFilter, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
+import { ContextCache } from './context-cache.ts';
 import type { ChatEventHub } from './event-hub.ts';
 import type { VisitorPresence } from './presence.ts';
 import type { ReplyMailRepository } from './reply-mail.repository.ts';
 import { chatStrings } from './i18n/strings.ts';
 import { teamPresence } from '../tenancy/index.ts';
 import { BUDGET_WARNING_SHARE, LlmSettingsRepository, monthOf, type LlmResolver, type TenantLlmState } from './llm-settings.ts';
-import { TurnRunner, type DeliveryOptions, type TurnInput, type TurnOptions } from './turn.ts';
+import { TurnRunner, type DeliveryOptions, type TurnHandle, type TurnInput, type TurnOptions } from './turn.ts';
 import type { ToolContext, ToolRegistry } from './tools.ts';
 
 /**
@@ -132,6 +133,8 @@ export class ChatService {
   private readonly limits: Required<ChatLimits>;
   /** Stores already warned this month by this instance (saves the counter round trip). */
   private readonly budgetWarned = new Set<string>();
+  /** Each conversation's context as its last message here left it: the next one asks the model early from it. */
+  readonly contexts: ContextCache;
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -153,7 +156,29 @@ export class ChatService {
       logger: this.logger,
       clock: this.clock,
       options: deps.turn ?? {},
+      answered: (tenantId, conversationId, questionId, answer) => this.contexts.answered(tenantId, conversationId, questionId, answer, monthOf(this.clock())),
     });
+    this.contexts = new ContextCache({ max: 5_000, ttlMs: 30 * 60_000, historyLength: deps.turn?.maxMessages ?? 10 });
+  }
+
+  /**
+   * Local writes a turn does not make change what the next turn must be told: a person's message,
+   * a handoff, a status change. Forgetting the cached context then saves a wasted early request
+   * (postMessage would see the difference and start over anyway).
+   */
+  private sawLocal(events: StoredEvent[]): void {
+    for (const event of events) {
+      const data = event.data as { role?: string; status?: string };
+      const cached = this.contexts.peek(event.tenantId, event.conversationId);
+      if (!cached) continue;
+      if (
+        event.type === 'handoff' ||
+        (event.type === 'message.created' && data.role === 'agent') ||
+        (event.type === 'conversation.updated' && data.status !== cached.conversation.status)
+      ) {
+        this.contexts.forget(event.tenantId, event.conversationId);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- unit of work
@@ -197,6 +222,7 @@ export class ChatService {
 
   private delivered(stored: StoredEvent[], durable: boolean): void {
     if (stored.length === 0) return;
+    this.sawLocal(stored);
     this.deps.hub.publish(stored);
     // Durable writes announce after commit, off the caller's path (see ChatService.announce);
     // the others carried their NOTIFY in the statement.
@@ -247,7 +273,10 @@ export class ChatService {
     });
     const now = this.clock();
     const base = { tenantId: bot.tenant_id, botId: bot.id, visitorId, occurredAt: now };
-    if (created) this.deps.analytics.record({ ...base, type: 'conversation.started', conversationId: conversation.id });
+    if (created) {
+      this.deps.analytics.record({ ...base, type: 'conversation.started', conversationId: conversation.id });
+      this.startedHere(bot.tenant_id, conversation);
+    }
     this.deps.analytics.record({ ...base, type: 'visitor.seen', conversationId: conversation.id });
     const { token, expiresAt } = this.deps.tokens.sign({ tenantId: bot.tenant_id, botId: bot.id, visitorId, conversationId: conversation.id, verified });
     const theme = bot.theme as CreateSessionResponse['bot']['theme'];
@@ -318,6 +347,58 @@ export class ChatService {
 
   // ---------------------------------------------------------------- widget: messages
 
+  /**
+   * A new conversation's context is its store's settings and nothing else: kept for its first
+   * message. A store not known here yet is read off the request (once per store and instance).
+   */
+  private startedHere(tenantId: string, conversation: ConversationRow): void {
+    if (this.contexts.knowsStore(tenantId)) return this.contexts.started(tenantId, conversation);
+    let reading = this.storesReading.get(tenantId);
+    if (!reading) {
+      const epoch = this.contexts.epoch;
+      const now = this.clock();
+      reading = this.deps.settings
+        .row(tenantId, now)
+        .then(
+          (settings) => this.contexts.learnStore(tenantId, settings, monthOf(now), epoch),
+          (error: unknown) => this.logger.warn({ err: error, tenantId }, 'could not read the store’s model settings ahead of its first message'),
+        )
+        .finally(() => this.storesReading.delete(tenantId));
+      this.storesReading.set(tenantId, reading);
+    }
+    void reading.then(() => this.contexts.started(tenantId, conversation));
+  }
+
+  /** Stores whose settings are being read for `startedHere`. */
+  private readonly storesReading = new Map<string, Promise<void>>();
+
+  /** Early model requests (from a cached context) sent, and dropped because the database's context differed. */
+  readonly earlyRequests = { sent: 0, dropped: 0 };
+
+  /**
+   * The turn asked from the context this conversation's last message here left (ContextCache),
+   * before the database is read; undefined when there is none to trust. Not while the LISTEN
+   * connection is down (other instances' writes would go unseen), nor for a shopper near the
+   * message limit or a retried message, which the read may refuse.
+   */
+  private earlyTurn(
+    claims: VisitorClaims,
+    conversationId: string,
+    input: PostMessageRequest,
+    turnInput: (conversation: ConversationRow, history: MessageRow[], settings: Record<string, unknown>) => TurnInput,
+  ): { handle: TurnHandle; key: string } | undefined {
+    if (!this.deps.hub.listening) return undefined;
+    const cached = this.contexts.usable(claims.tenantId, conversationId);
+    if (!cached || cached.conversation.status === 'with_agent') return undefined;
+    if (this.contexts.recentPosts(claims.tenantId, conversationId) >= this.limits.messagesPerVisitorPerMinute - 1) return undefined;
+    if (input.clientMessageId && cached.history.some((m) => m.client_message_id === input.clientMessageId)) return undefined;
+    const turn = turnInput(cached.conversation, cached.history, this.contexts.settingsOf(claims.tenantId, cached, monthOf(this.clock())));
+    const handle = this.turns.begin(turn);
+    if (!handle) return undefined;
+    this.earlyRequests.sent += 1;
+    return { handle, key: this.turns.contextKey(turn) };
+  }
+
   /** Stores the shopper's message (202) and starts the assistant's turn off the request. */
   async postMessage(claims: VisitorClaims, conversationId: string, input: PostMessageRequest, ip: string | undefined): Promise<{ messageId: string }> {
     this.ownConversation(claims, conversationId);
@@ -326,29 +407,7 @@ export class ChatService {
     if (!entry) throw chatErrors.notFound('This assistant no longer exists.');
     const now = this.clock();
     const maxMessages = this.deps.turn?.maxMessages ?? 10;
-    // The address limit (shared counters) and everything the answer needs, read in parallel
-    // before anything is written.
-    const [, context] = await Promise.all([
-      ip ? this.limit(`chat-message:ip:${hashIp(ip)}`, this.limits.messagesPerIpPerMinute) : Promise.resolve(),
-      this.deps.repository.turnContext(tenantId, conversationId, { limit: maxMessages, month: monthOf(now), clientMessageId: input.clientMessageId }),
-    ]);
-    if (!context.conversation) throw chatErrors.notFound();
-    if (context.duplicateOf) return { messageId: context.duplicateOf };
-    if (context.recentUserMessages >= this.limits.messagesPerVisitorPerMinute) throw new RateLimitedError('Too many messages; wait a moment.', 60);
-
     const messageId = randomUUID();
-    const conversation = context.conversation;
-    const llmState = LlmSettingsRepository.fromRow(context.settings, this.deps.settings.defaultMonthlyTokenBudget);
-    const budgetWarning = await this.budgetWarning(tenantId, llmState, now);
-    const ctx: Omit<ToolContext, 'signal'> = {
-      tenantId,
-      botId: claims.botId,
-      conversationId,
-      visitor: { id: claims.visitorId, verified: claims.verified },
-      locale: conversation.locale,
-      timeZone: conversation.time_zone ?? entry.bot.time_zone ?? entry.tenant.time_zone,
-      storeOrigin: entry.bot.allowed_origins[0],
-    };
     const userMessage: MessageRow = {
       tenant_id: tenantId,
       id: messageId,
@@ -369,12 +428,70 @@ export class ChatService {
       created_at: now,
       completed_at: now,
     };
-    const turn: TurnInput = { ctx, entry, conversation, userMessage, history: [...context.history, userMessage], llmState, receivedAt: now };
-    // While a person has taken over, the bot stays quiet. Otherwise the model is asked now, while
-    // the message is stored: storing adds nothing to the time before the first token.
-    const handle = conversation.status === 'with_agent' ? undefined : this.turns.begin(turn);
+    const turnInput = (conversation: ConversationRow, history: MessageRow[], settings: Record<string, unknown>): TurnInput => ({
+      ctx: {
+        tenantId,
+        botId: claims.botId,
+        conversationId,
+        visitor: { id: claims.visitorId, verified: claims.verified },
+        locale: conversation.locale,
+        timeZone: conversation.time_zone ?? entry.bot.time_zone ?? entry.tenant.time_zone,
+        storeOrigin: entry.bot.allowed_origins[0],
+      },
+      entry,
+      conversation,
+      userMessage,
+      history: [...history, userMessage],
+      llmState: LlmSettingsRepository.fromRow(settings, this.deps.settings.defaultMonthlyTokenBudget),
+      receivedAt: now,
+    });
 
-    type Stored = { message: MessageRow; answer: boolean; duplicate: boolean };
+    // The model is asked now from the context this conversation's last message here left, while the
+    // database is read; the read decides whether that request stands (issue 13, first token).
+    const epoch = this.contexts.epoch;
+    const early = this.earlyTurn(claims, conversationId, input, turnInput);
+    // The model request goes out before this request's own reads are built and sent: the SDK's
+    // preparation is a chain of promise steps that the database's answers would otherwise interleave.
+    if (early) await new Promise((resolve) => setImmediate(resolve));
+    let handle: TurnHandle | undefined;
+    let turn: TurnInput;
+    let budgetWarning: NewEvent | undefined;
+    let snapshot: { history: MessageRow[]; settings: Record<string, unknown> };
+    try {
+      // The address limit (shared counters) and everything the answer needs, read in parallel
+      // before anything is written.
+      const [, context] = await Promise.all([
+        ip ? this.limit(`chat-message:ip:${hashIp(ip)}`, this.limits.messagesPerIpPerMinute) : Promise.resolve(),
+        this.deps.repository.turnContext(tenantId, conversationId, { limit: maxMessages, month: monthOf(now), clientMessageId: input.clientMessageId }),
+      ]);
+      if (!context.conversation) throw chatErrors.notFound();
+      if (context.duplicateOf) {
+        early?.handle.cancel();
+        return { messageId: context.duplicateOf };
+      }
+      if (context.recentUserMessages >= this.limits.messagesPerVisitorPerMinute) throw new RateLimitedError('Too many messages; wait a moment.', 60);
+      turn = turnInput(context.conversation, context.history, context.settings);
+      budgetWarning = await this.budgetWarning(tenantId, turn.llmState, now);
+      // While a person has taken over, the bot stays quiet. Otherwise the model is asked now (or
+      // already was, from the same context), while the message is stored: storing adds nothing to
+      // the time before the first token.
+      if (context.conversation.status !== 'with_agent') {
+        if (early && early.key === this.turns.contextKey(turn)) handle = early.handle;
+        else {
+          if (early) {
+            early.handle.cancel();
+            this.earlyRequests.dropped += 1;
+          }
+          handle = this.turns.begin(turn);
+        }
+      } else early?.handle.cancel();
+      snapshot = { history: context.history, settings: context.settings };
+    } catch (error) {
+      early?.handle.cancel();
+      throw error;
+    }
+
+    type Stored = { message: MessageRow; answer: boolean; duplicate: boolean; conversation?: ConversationRow };
     let stored: Stored;
     try {
       ({ value: stored } = await this.commit<Stored>(tenantId, conversationId, async (trx) => {
@@ -402,7 +519,7 @@ export class ChatService {
         const answer = current.status !== 'with_agent';
         if (budgetWarning) events.push(budgetWarning);
         if (answer) events.push({ type: 'typing', data: { role: 'assistant', active: true } });
-        return { value: { message, answer, duplicate }, events };
+        return { value: { message, answer, duplicate, conversation: current }, events };
       }));
     } catch (error) {
       handle?.cancel();
@@ -411,11 +528,13 @@ export class ChatService {
 
     if (!stored.answer) {
       handle?.cancel();
+      if (!stored.duplicate) this.contexts.forget(tenantId, conversationId);
       return { messageId: stored.message.id };
     }
     this.deps.analytics.record({ type: 'message.received', tenantId, botId: claims.botId, conversationId, visitorId: claims.visitorId, occurredAt: now });
     // The answer is stamped after the question, whatever the clocks of this host and the database say.
     userMessage.created_at = stored.message.created_at;
+    this.contexts.remember(tenantId, conversationId, { conversation: stored.conversation!, history: snapshot.history, settings: snapshot.settings, question: userMessage, month: monthOf(now), epoch });
     if (handle) handle.go();
     else this.turns.start(turn);
     return { messageId: stored.message.id };

@@ -83,10 +83,16 @@ export interface EventHubOptions {
   pageSize?: number;
   /** A bot changed (payload `tenant:id:publicKey`), or '*' after a LISTEN gap: drop cached copies. */
   onBotChanged?: (payload: string) => void;
+  /** A store's model settings changed (payload: the tenant id; trigger of migration 20261205T2200). */
+  onLlmSettingsChanged?: (tenantId: string) => void;
+  /** Another instance wrote an event of this conversation; `'*'` for both after a LISTEN gap (events may have been missed). */
+  onForeignEvent?: (tenantId: string, conversationId: string) => void;
 }
 
 /** NOTIFY channel of bot changes (trigger of migration 20261204T0622). */
 export const BOT_NOTIFY_CHANNEL = 'concierge_bots';
+/** NOTIFY channel of a store's model settings changes (trigger of migration 20261205T2200). */
+export const LLM_SETTINGS_NOTIFY_CHANNEL = 'concierge_llm_settings';
 
 interface Channel {
   /** `tenant:conversation`, its key in the hub's map. */
@@ -194,6 +200,7 @@ export class ChatEventHub {
       this.listener.onReconnect(() => this.resync()),
     );
     if (options.onBotChanged) this.unsubscribe.push(this.listener.on(BOT_NOTIFY_CHANNEL, options.onBotChanged));
+    if (options.onLlmSettingsChanged) this.unsubscribe.push(this.listener.on(LLM_SETTINGS_NOTIFY_CHANNEL, options.onLlmSettingsChanged));
   }
 
   /** True while the LISTEN connection is up. */
@@ -284,6 +291,7 @@ export class ChatEventHub {
     const seq = Number(seqText);
     if (!tenantId || !conversationId || !Number.isSafeInteger(seq)) return;
     if (origin === this.origin) return; // written here: `publish` hands it over
+    this.options.onForeignEvent?.(tenantId, conversationId);
     // Its deltas came before it on the same connection; the log has the final text.
     if (type === 'message.completed') this.forgetAnswer(`${tenantId}:${conversationId}`);
     const ch = this.channels.get(`${tenantId}:${conversationId}`);
@@ -608,6 +616,7 @@ export class ChatEventHub {
   private resync(): void {
     this.logger.info({ conversations: this.channels.size }, 'LISTEN connection back; catching up');
     this.options.onBotChanged?.('*'); // bot changes during the gap were missed
+    this.options.onForeignEvent?.('*', '*'); // and other instances' writes
     for (const ch of this.channels.values()) {
       for (const sub of ch.subs) sub.needsSync = true;
       this.pump(ch);

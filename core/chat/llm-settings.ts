@@ -38,6 +38,11 @@ export interface LlmSettingsPatch {
 /** First day of the month (UTC) as YYYY-MM-DD: the usage row's key. */
 export const monthOf = (at: Date) => `${at.toISOString().slice(0, 7)}-01`;
 
+/** A store's settings row and the month's usage (named bindings :tenantId, :month); one row even without settings. */
+const SETTINGS_ROW = `SELECT s.api_key_encrypted, s.model, s.base_url, s.monthly_token_budget,
+         (SELECT u.prompt_tokens + u.completion_tokens FROM llm_usage_monthly u WHERE u.tenant_id = :tenantId AND u.month = :month) AS used
+  FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId`;
+
 export class LlmSettingsRepository {
   constructor(
     private readonly db: Database,
@@ -48,13 +53,16 @@ export class LlmSettingsRepository {
 
   /** Settings and this month's usage in one statement (inside the caller's unit of work). */
   async state(trx: Tx, tenantId: string, now: Date): Promise<TenantLlmState> {
-    const { rows } = await trx.raw<{ rows: Record<string, unknown>[] }>(
-      `SELECT s.api_key_encrypted, s.model, s.base_url, s.monthly_token_budget,
-              (SELECT u.prompt_tokens + u.completion_tokens FROM llm_usage_monthly u WHERE u.tenant_id = :tenantId AND u.month = :month) AS used
-       FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId`,
-      { tenantId, month: monthOf(now) },
-    );
+    const { rows } = await trx.raw<{ rows: Record<string, unknown>[] }>(SETTINGS_ROW, { tenantId, month: monthOf(now) });
     return LlmSettingsRepository.fromRow(rows[0] ?? {}, this.defaultMonthlyTokenBudget);
+  }
+
+  /** The settings row and this month's usage, in one round trip (the row `fromRow` reads). */
+  async row(tenantId: string, now: Date): Promise<Record<string, unknown>> {
+    const { rows } = await this.db.tenantBatch(tenantId, (knex) => ({
+      rows: knex.raw<Record<string, unknown>[]>(SETTINGS_ROW, { tenantId, month: monthOf(now) }),
+    }));
+    return rows[0] ?? {};
   }
 
   /** A settings row (columns of tenant_llm_settings plus `used`) as the state the resolver reads. */

@@ -75,6 +75,8 @@ export interface TurnDeps {
   logger: Logger;
   clock: () => Date;
   options: TurnOptions;
+  /** A turn's answer is stored complete (ChatService keeps it for the conversation's next message). */
+  answered?: (tenantId: string, conversationId: string, questionId: string, answer: MessageRow) => void;
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -90,6 +92,8 @@ const iso = (d: Date) => d.toISOString();
 class AssistantWriter {
   readonly messageId = randomUUID();
   created = false;
+  /** The answer's timestamp, from its first write. */
+  private createdAt: Date | undefined;
   shown = '';
   /** How much of `shown` the other instances were sent, and the database has. */
   private announced = 0;
@@ -162,6 +166,7 @@ class AssistantWriter {
     if (!this.created) {
       const text = this.shown;
       const createdAt = this.stamp();
+      this.createdAt = createdAt;
       const events: NewEvent[] = [{ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } }];
       // Not durable: a crash may lose a streaming answer's row, never a completed message (decision 0004).
       await this.deps.append(this.tenantId, this.conversationId, events, { with: [repository.insertStreamingMessageSql(this.tenantId, this.conversationId, this.messageId, text, createdAt)], durable: false });
@@ -198,7 +203,8 @@ class AssistantWriter {
     await this.settle().catch(() => undefined);
     const { repository } = this.deps;
     const first = !this.created;
-    const createdAt = this.stamp();
+    const createdAt = first ? this.stamp() : (this.createdAt ?? this.stamp());
+    this.createdAt = createdAt;
     const events: NewEvent[] = [];
     if (first) events.push({ type: 'message.created', data: { messageId: this.messageId, role: 'assistant', text: '', createdAt: iso(createdAt) } });
     events.push({
@@ -218,6 +224,40 @@ class AssistantWriter {
     });
     this.created = true;
   }
+
+  /** The completed answer as its row reads (for the next message's context). */
+  row(result: CompletedMessage): MessageRow {
+    const at = this.createdAt ?? this.stamp();
+    return {
+      tenant_id: this.tenantId,
+      id: this.messageId,
+      conversation_id: this.conversationId,
+      role: 'assistant',
+      text: result.text,
+      cards: result.cards,
+      status: 'complete',
+      client_message_id: null,
+      author_user_id: null,
+      llm_steps: result.steps ?? null,
+      prompt_tokens: result.promptTokens ?? null,
+      completion_tokens: result.completionTokens ?? null,
+      model: result.model ?? null,
+      adapter: result.adapter ?? null,
+      response_ms: result.responseMs ?? null,
+      error_code: result.errorCode ?? null,
+      created_at: at,
+      completed_at: new Date(),
+    };
+  }
+}
+
+/** JSON with every object's keys sorted and undefined members left out (jsonb reorders keys). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 /** What `begin` hands back: start the turn once the shopper's message is committed, or drop it. */
@@ -301,7 +341,7 @@ export class TurnRunner {
     const gate = new Promise<boolean>((resolve) => (release = resolve));
     const preparing = this.prepare(input).then((prepared) => ({ prepared, first: eager(prepared.choice.llm.stream(prepared.request(0))) }));
     preparing.catch(() => undefined);
-    const run = gate
+    const run: Promise<void> = gate
       .then(async (go) => {
         const { prepared, first } = await preparing;
         if (!go) {
@@ -312,8 +352,33 @@ export class TurnRunner {
         await this.execute(input, prepared, first);
       })
       .catch((error: unknown) => this.deps.logger.error({ err: error, conversationId: input.ctx.conversationId }, 'assistant turn failed'));
-    this.track(key, run);
-    return { go: () => release(true), cancel: () => release(false) };
+    const tracked = this.track(key, run);
+    return {
+      go: () => release(true),
+      // Dropped at once: the conversation may begin another turn now (its request is aborted behind).
+      cancel: () => {
+        release(false);
+        if (this.chains.get(key) === tracked) this.chains.delete(key);
+      },
+    };
+  }
+
+  /**
+   * Everything of a turn's input that shapes the model's first request, as one comparable string:
+   * two inputs with the same key ask the model the same thing (ChatService.postMessage sends a
+   * request early from its cached context and keeps it only when the database's context has the
+   * same key). The bot and the tools come from the same caches either way; the clock is the turn's.
+   */
+  contextKey(input: TurnInput): string {
+    const { llmState } = input;
+    const overBudget = llmState.monthlyTokenBudget !== null && llmState.usedThisMonth >= llmState.monthlyTokenBudget;
+    return canonicalJson({
+      ctx: input.ctx,
+      status: input.conversation.status,
+      timeZone: input.conversation.time_zone,
+      llm: overBudget ? 'over budget' : { key: llmState.apiKeyEncrypted, model: llmState.model, baseUrl: llmState.baseUrl },
+      history: buildHistory(input.history, { maxMessages: this.deps.options.maxMessages, historyTokenBudget: this.deps.options.historyTokenBudget }),
+    });
   }
 
   /** Queues the turn behind any running turn of the same conversation; never throws. */
@@ -327,11 +392,12 @@ export class TurnRunner {
     this.track(key, run);
   }
 
-  private track(key: string, run: Promise<void>): void {
+  private track(key: string, run: Promise<void>): Promise<void> {
     const tracked = run.finally(() => {
       if (this.chains.get(key) === tracked) this.chains.delete(key);
     });
     this.chains.set(key, tracked);
+    return tracked;
   }
 
   /** Resolves when no turn is running (tests, shutdown). */
@@ -487,7 +553,7 @@ export class TurnRunner {
       await writer.settle();
       const finalText = guard.leaked ? strings.cannotShareInstructions : text.trim() || (cards.length > 0 ? '' : strings.internalError);
       const responseMs = Math.max(0, deps.clock().getTime() - input.receivedAt.getTime());
-      await writer.complete({
+      const result: CompletedMessage = {
         text: finalText,
         cards: guard.leaked ? [] : mergeCards(cards),
         steps,
@@ -496,7 +562,9 @@ export class TurnRunner {
         model: choice.modelName,
         adapter: choice.llm.name,
         responseMs,
-      });
+      };
+      await writer.complete(result);
+      deps.answered?.(tenantId, conversationId, input.userMessage.id, writer.row(result));
       deps.analytics.record({
         type: 'message.answered',
         tenantId,
