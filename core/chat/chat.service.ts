@@ -386,7 +386,7 @@ export class ChatService {
     conversationId: string,
     input: PostMessageRequest,
     turnInput: (conversation: ConversationRow, history: MessageRow[], settings: Record<string, unknown>) => TurnInput,
-  ): { handle: TurnHandle; key: string } | undefined {
+  ): { handle: TurnHandle; turn: TurnInput } | undefined {
     if (!this.deps.hub.listening) return undefined;
     const cached = this.contexts.usable(claims.tenantId, conversationId);
     if (!cached || cached.conversation.status === 'with_agent') return undefined;
@@ -396,7 +396,7 @@ export class ChatService {
     const handle = this.turns.begin(turn);
     if (!handle) return undefined;
     this.earlyRequests.sent += 1;
-    return { handle, key: this.turns.contextKey(turn) };
+    return { handle, turn };
   }
 
   /** Stores the shopper's message (202) and starts the assistant's turn off the request. */
@@ -476,7 +476,7 @@ export class ChatService {
       // already was, from the same context), while the message is stored: storing adds nothing to
       // the time before the first token.
       if (context.conversation.status !== 'with_agent') {
-        if (early && early.key === this.turns.contextKey(turn)) handle = early.handle;
+        if (early && this.turns.contextKey(early.turn) === this.turns.contextKey(turn)) handle = early.handle;
         else {
           if (early) {
             early.handle.cancel();
