@@ -14,7 +14,8 @@ import type { ConversationRow, MessageRow } from './chat.repository.ts';
  *   `onForeignEvent`), as does a gap in the LISTEN connection (`forgetAll`);
  * - a local write a turn does not make (a person's message, a handoff, a status change) forgets it.
  *
- * Bounded (least recently used first out) and short-lived: an entry older than `ttlMs` is not used.
+ * Bounded (least recently used first out, `max` conversations with messages and `max` without)
+ * and short-lived: an entry older than `ttlMs` is not used.
  */
 export interface CachedContext {
   conversation: ConversationRow;
@@ -31,6 +32,11 @@ export interface CachedContext {
 
 export class ContextCache {
   private readonly entries = new Map<string, CachedContext>();
+  /**
+   * Conversations created here with no message yet, apart: most widget sessions never send one,
+   * and a burst of them must not push out the conversations that are talking.
+   */
+  private readonly fresh = new Map<string, CachedContext>();
   /** Each store's tokens used in a month, the most this instance has read or counted. */
   private readonly used = new Map<string, { month: string; tokens: number }>();
   /** Each store's model settings row as last read here (a new conversation starts from it). */
@@ -52,28 +58,30 @@ export class ContextCache {
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.entries.size + this.fresh.size;
   }
 
   /** A complete, fresh entry (its answer added), or nothing. */
   usable(tenantId: string, conversationId: string): CachedContext | undefined {
     const key = `${tenantId}:${conversationId}`;
-    const entry = this.entries.get(key);
+    const map = this.entries.has(key) ? this.entries : this.fresh;
+    const entry = map.get(key);
     if (!entry) return undefined;
     if (this.now() - entry.at > this.options.ttlMs) {
-      this.entries.delete(key);
+      map.delete(key);
       return undefined;
     }
     if (entry.awaiting !== undefined) return undefined;
     // Most recently used last: the first key is the one to drop.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    map.delete(key);
+    map.set(key, entry);
     return entry;
   }
 
   /** The entry as it is (complete or not, fresh or not). */
   peek(tenantId: string, conversationId: string): CachedContext | undefined {
-    return this.entries.get(`${tenantId}:${conversationId}`);
+    const key = `${tenantId}:${conversationId}`;
+    return this.entries.get(key) ?? this.fresh.get(key);
   }
 
   /** Posts of the last minute by this conversation's shopper, as seen here. */
@@ -90,6 +98,7 @@ export class ContextCache {
     context: { conversation: ConversationRow; history: MessageRow[]; settings: Record<string, unknown>; question: MessageRow; month: string; epoch: number },
   ): void {
     const key = `${tenantId}:${conversationId}`;
+    this.fresh.delete(key);
     if (context.epoch !== this.changes) {
       this.entries.delete(key);
       return;
@@ -135,8 +144,8 @@ export class ContextCache {
   started(tenantId: string, conversation: ConversationRow): void {
     const settings = this.stores.get(tenantId);
     if (!settings) return;
-    this.entries.set(`${tenantId}:${conversation.id}`, { conversation, history: [], settings, awaiting: undefined, posts: [], at: this.now() });
-    while (this.entries.size > this.options.max) this.entries.delete(this.entries.keys().next().value!);
+    this.fresh.set(`${tenantId}:${conversation.id}`, { conversation, history: [], settings, awaiting: undefined, posts: [], at: this.now() });
+    while (this.fresh.size > this.options.max) this.fresh.delete(this.fresh.keys().next().value!);
   }
 
   /** The answer to `questionId` completed: the entry is whole again (an answer to another message is ignored). */
@@ -151,13 +160,14 @@ export class ContextCache {
 
   forget(tenantId: string, conversationId: string): void {
     this.entries.delete(`${tenantId}:${conversationId}`);
+    this.fresh.delete(`${tenantId}:${conversationId}`);
   }
 
   /** A store's model settings changed: none of its contexts is used again. */
   forgetTenant(tenantId: string): void {
     this.changes += 1;
     const prefix = `${tenantId}:`;
-    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.entries.delete(key);
+    for (const map of [this.entries, this.fresh]) for (const key of [...map.keys()]) if (key.startsWith(prefix)) map.delete(key);
     this.used.delete(tenantId);
     this.stores.delete(tenantId);
   }
@@ -165,6 +175,7 @@ export class ContextCache {
   forgetAll(): void {
     this.changes += 1;
     this.entries.clear();
+    this.fresh.clear();
     this.used.clear();
     this.stores.clear();
   }
