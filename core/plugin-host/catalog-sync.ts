@@ -1,7 +1,7 @@
 import { isPluginError, type PluginContext } from '@concierge/plugin-sdk';
 import type { Logger } from 'pino';
 import type { PlatformProducts } from '../catalog/index.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Tx } from '../db/database.ts';
 import type { HostedPlugin, PluginHost } from './host.ts';
 import type { InstallationRow, PluginStateRepository } from './plugin-state.repository.ts';
 import { storableProduct } from './plugin-text.ts';
@@ -92,12 +92,19 @@ export class CatalogSync {
       const claimed = await this.claim();
       if (!claimed) break;
       worked++;
-      await this.work(claimed.tenant_id, claimed.id);
+      await this.work(claimed.tenant_id, claimed.id, claimed.lease);
     }
     return worked;
   }
 
-  private async claim(): Promise<{ tenant_id: string; id: string } | undefined> {
+  /**
+   * A due sync, claimed with a lease. The lease's exact value (text, to the microsecond) is the
+   * run's fence: every write of the run requires it, and each progress write renews it. A re-connect
+   * that queues a new sync (PluginStateRepository.saveInstallationIn) clears it, and so does another
+   * instance that takes over an expired lease. The superseded run then stops and writes nothing more:
+   * it can neither mark the new sync done nor count its pages.
+   */
+  private async claim(): Promise<{ tenant_id: string; id: string; lease: string } | undefined> {
     return this.deps.db.system(async (trx) => {
       const result = await trx.raw(
         `UPDATE plugin_installations p SET sync_status = 'running', sync_lease_until = now() + make_interval(secs => ?)
@@ -107,30 +114,46 @@ export class CatalogSync {
                  AND (sync_lease_until IS NULL OR sync_lease_until < now())
                ORDER BY sync_next_at NULLS FIRST LIMIT 1 FOR UPDATE SKIP LOCKED) s
          WHERE p.tenant_id = s.tenant_id AND p.id = s.id
-         RETURNING p.tenant_id, p.id`,
+         RETURNING p.tenant_id, p.id, p.sync_lease_until::text AS lease`,
         [this.leaseSeconds],
       );
-      return result.rows[0] as { tenant_id: string; id: string } | undefined;
+      return result.rows[0] as { tenant_id: string; id: string; lease: string } | undefined;
     });
   }
 
-  private update(tenantId: string, id: string, changes: Record<string, unknown>): Promise<void> {
+  /** Writes to the run's installation row while the run holds its lease; the new lease, or undefined once superseded. */
+  private async update(tenantId: string, id: string, lease: string, changes: (trx: Tx) => Record<string, unknown>): Promise<string | undefined> {
     return this.deps.db.tenant(tenantId, async (trx) => {
-      await trx('plugin_installations').where({ id }).update(changes);
+      const rows: { lease: string | null }[] = await trx('plugin_installations')
+        .where({ id })
+        .whereRaw('sync_lease_until = ?::timestamptz', [lease])
+        .update(changes(trx))
+        .returning(trx.raw('sync_lease_until::text AS lease'));
+      return rows.length === 0 ? undefined : (rows[0]!.lease ?? '');
     });
   }
 
-  private async work(tenantId: string, id: string): Promise<void> {
+  private async work(tenantId: string, id: string, claimedLease: string): Promise<void> {
+    let lease = claimedLease;
+    /** False once another run owns the row (or none does): then this one stops. */
+    const write = async (changes: (trx: Tx) => Record<string, unknown>): Promise<boolean> => {
+      const renewed = await this.update(tenantId, id, lease, changes);
+      if (renewed === undefined) {
+        this.deps.logger.info({ tenantId, installationId: id }, 'catalog sync superseded by a newer one; this run stops');
+        return false;
+      }
+      lease = renewed;
+      return true;
+    };
     const row = await this.deps.repository.getInstallation(tenantId, id);
     const hosted = row && this.deps.host.get(row.plugin_id);
     const list = hosted?.plugin.catalog?.list;
     if (!row || !hosted || !list) {
-      if (row) await this.update(tenantId, id, { sync_status: 'failed', sync_last_error: 'the plugin is not available or cannot list its catalog', sync_lease_until: null });
+      if (row) await write(() => ({ sync_status: 'failed', sync_last_error: 'the plugin is not available or cannot list its catalog', sync_lease_until: null }));
       return;
     }
-    const db = this.deps.db;
     if (!row.sync_cursor && (row.sync_done ?? 0) === 0) {
-      await db.tenant(tenantId, (trx) => trx('plugin_installations').where({ id }).update({ sync_started_at: trx.fn.now() }));
+      if (!(await write((trx) => ({ sync_started_at: trx.fn.now() })))) return;
     }
     const ctx = this.deps.contextFor(hosted, row);
     let cursor = row.sync_cursor ?? undefined;
@@ -145,50 +168,41 @@ export class CatalogSync {
         const message = `${isPluginError(error) ? `${error.code}: ` : ''}${(error as Error)?.message ?? String(error)}`.slice(0, 2000);
         if (isPluginError(error, 'UPSTREAM_AUTH')) {
           log.warn({ err: error }, 'catalog sync: credentials refused; reconnect needed');
-          await this.update(tenantId, id, { sync_status: 'failed', sync_last_error: message, sync_attempts: attempts, sync_lease_until: null });
-          await this.deps.repository.setInstallationError(tenantId, id, message, 'reconnect_needed');
+          if (await write(() => ({ sync_status: 'failed', sync_last_error: message, sync_attempts: attempts, sync_lease_until: null }))) {
+            await this.deps.repository.setInstallationError(tenantId, id, message, 'reconnect_needed');
+          }
           return;
         }
         const retryAfter = isPluginError(error) && error.details.retryAfterSeconds ? error.details.retryAfterSeconds * 1000 : this.backoffBaseMs * 2 ** Math.min(attempts - 1, 8);
         const giveUp = attempts >= this.maxAttempts;
         log.warn({ err: error, attempts, giveUp }, 'catalog sync page failed');
-        await db.tenant(tenantId, (trx) =>
-          trx('plugin_installations')
-            .where({ id })
-            .update({
-              sync_status: giveUp ? 'failed' : 'queued',
-              sync_last_error: message,
-              sync_attempts: attempts,
-              sync_lease_until: null,
-              sync_next_at: trx.raw(`now() + make_interval(secs => ?)`, [Math.min(retryAfter, 3_600_000) / 1000]),
-            }),
-        );
+        await write((trx) => ({
+          sync_status: giveUp ? 'failed' : 'queued',
+          sync_last_error: message,
+          sync_attempts: attempts,
+          sync_lease_until: null,
+          sync_next_at: trx.raw(`now() + make_interval(secs => ?)`, [Math.min(retryAfter, 3_600_000) / 1000]),
+        }));
         return;
       }
       const items = (page.items ?? []).map(storableProduct);
       if (items.length > 0) await this.deps.products.upsert(tenantId, { source: row.plugin_id, installationId: id, products: items });
       const next = page.nextCursor ?? null;
       attempts = 0;
-      await db.tenant(tenantId, (trx) =>
-        trx('plugin_installations')
-          .where({ id })
-          .update({
-            sync_cursor: next,
-            sync_done: trx.raw('sync_done + ?', [items.length]),
-            ...(page.total !== undefined ? { sync_total: page.total } : {}),
-            sync_attempts: 0,
-            sync_last_error: null,
-            sync_lease_until: trx.raw(`now() + make_interval(secs => ?)`, [this.leaseSeconds]),
-          }),
-      );
+      const counted = await write((trx) => ({
+        sync_cursor: next,
+        sync_done: trx.raw('sync_done + ?', [items.length]),
+        ...(page.total !== undefined ? { sync_total: page.total } : {}),
+        sync_attempts: 0,
+        sync_last_error: null,
+        sync_lease_until: trx.raw(`now() + make_interval(secs => ?)`, [this.leaseSeconds]),
+      }));
+      if (!counted) return;
       if (next === null) {
         await this.deps.products.deleteStale(tenantId, id);
-        await db.tenant(tenantId, (trx) =>
-          trx('plugin_installations')
-            .where({ id })
-            .update({ sync_status: 'done', sync_lease_until: null, sync_finished_at: trx.fn.now(), sync_total: trx.raw('COALESCE(sync_total, sync_done)') }),
-        );
-        log.info('catalog sync done');
+        if (await write((trx) => ({ sync_status: 'done', sync_lease_until: null, sync_finished_at: trx.fn.now(), sync_total: trx.raw('COALESCE(sync_total, sync_done)') }))) {
+          log.info('catalog sync done');
+        }
         return;
       }
       cursor = next;
@@ -196,16 +210,12 @@ export class CatalogSync {
         if (page.retryAfterMs <= this.maxInlineWaitMs) {
           await sleep(page.retryAfterMs);
         } else {
-          await db.tenant(tenantId, (trx) =>
-            trx('plugin_installations')
-              .where({ id })
-              .update({ sync_status: 'queued', sync_lease_until: null, sync_next_at: trx.raw(`now() + make_interval(secs => ?)`, [page.retryAfterMs! / 1000]) }),
-          );
+          await write((trx) => ({ sync_status: 'queued', sync_lease_until: null, sync_next_at: trx.raw(`now() + make_interval(secs => ?)`, [page.retryAfterMs! / 1000]) }));
           return;
         }
       }
     }
     // Stopping: leave it claimable at once by another instance, cursor kept.
-    await this.update(tenantId, id, { sync_status: 'queued', sync_lease_until: null });
+    await write(() => ({ sync_status: 'queued', sync_lease_until: null }));
   }
 }

@@ -49,6 +49,8 @@ export interface MiniPlatform {
   failAt(cursor: string, times: number): void;
   /** The next `n` product page requests answer 503. */
   failProductPages(n: number): void;
+  /** Product page requests wait (arrived, unanswered) until the returned function is called. */
+  holdProductPages(): () => void;
   /** Every access token of the account expires now. */
   expireTokens(account: string): void;
   addAccount(id: string, productCount: number, extra?: Partial<MiniAccount>): MiniAccount;
@@ -78,6 +80,7 @@ export async function startMiniPlatform(options: { appSecret?: string; tokenTtlM
   const refreshTokens = new Map<string, string>();
   const stats = { refreshes: 0, tokenExchanges: 0, productPages: 0, revoked: 0, cursors: [] as string[] };
   let failPages = 0;
+  let held: Promise<void> | undefined;
   const failCursor = new Map<string, number>();
   const ttl = options.tokenTtlMs ?? 60 * 60_000;
 
@@ -141,6 +144,7 @@ export async function startMiniPlatform(options: { appSecret?: string; tokenTtlM
     if (url.pathname === '/account') return send(200, { id: account.id, email: account.email, name: account.name, domains: account.domains, currency: 'EUR', timeZone: 'Europe/Berlin', locale: 'de-DE' });
     if (url.pathname === '/products') {
       stats.productPages++;
+      if (held) await held;
       const cursorParam = url.searchParams.get('cursor') ?? '0';
       if (!url.searchParams.get('q')) stats.cursors.push(cursorParam);
       if ((failCursor.get(cursorParam) ?? 0) > 0) {
@@ -181,6 +185,14 @@ export async function startMiniPlatform(options: { appSecret?: string; tokenTtlM
     refreshTokens,
     stats,
     failProductPages: (n) => void (failPages = n),
+    holdProductPages() {
+      let release!: () => void;
+      held = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        held = undefined;
+        release();
+      };
+    },
     failAt: (cursor, times) => void failCursor.set(cursor, times),
     expireTokens(account) {
       for (const entry of tokens.values()) if (entry.account === account) entry.expiresAt = 0;

@@ -210,6 +210,33 @@ describe('an account that connects shops', () => {
     expect([...bots[0].allowed_origins].sort()).toEqual(['https://bravo.example', 'https://charlie.example', 'https://www.bravo.example', 'https://www.charlie.example']);
   });
 
+  it('a re-connect while a sync runs starts the sync over; the run it replaced stops and writes nothing more', async () => {
+    fake.addAccount('echo.example', 120);
+    const release = fake.holdProductPages();
+    const pagesBefore = fake.stats.productPages;
+    const cursorsBefore = fake.stats.cursors.length;
+    try {
+      expect((await connect(merchant, 'echo.example')).status).toBe(200);
+      // The first run asked for its first page and waits for it.
+      await waitFor(async () => fake.stats.productPages, (n) => n > pagesBefore, 'the first run’s first page request');
+      expect((await connect(merchant, 'echo.example')).status).toBe(200);
+      expect((await installationOf('echo.example')).sync_status).toBe('queued');
+    } finally {
+      release();
+    }
+    await app.application.pluginServices.catalogSync.idle();
+    const list = await waitFor(
+      () => api('/api/v1/installations', { token: merchant.token }),
+      (r) => r.body.items.find((i: any) => i.externalId === 'echo.example')?.sync.status === 'done',
+      'the new sync done',
+    );
+    expect(list.body.items.find((i: any) => i.externalId === 'echo.example').sync).toEqual({ status: 'done', done: 120, total: 120, lastError: null });
+    // The replaced run got its page and stopped there; the new one read the catalog from the start.
+    expect(fake.stats.cursors.slice(cursorsBefore)).toEqual(['0', '0', '50', '100']);
+    const row = await installationOf('echo.example');
+    expect(await app.database.db.knex('products').where({ installation_id: row.id }).count('* as n').then((r) => Number(r[0]!.n))).toBe(120);
+  });
+
   it('refreshes an expired token once when two instances (two database handles) need it at the same time', async () => {
     const row = await installationOf('bravo.example');
     const box = new SecretBox(TEST_SECRET_KEY, 'plugin-secrets');
