@@ -153,6 +153,11 @@ export function createChat(deps: ChatModuleDeps): ChatModule {
     names: { metric: 'chat_reply_mails', metricSingular: 'chat_reply_mail', what: 'chat reply mail', task: 'chat-reply-outbox' },
     options: replyWorkerOptions,
   });
+  const earlyRequests = deps.metrics.counter(
+    'chat_early_model_requests_total',
+    'Model requests sent from the context cached on this instance before the database answered (outcome=sent), and those dropped because the database held another context (outcome=dropped)',
+    ['outcome'],
+  );
   const service = new ChatService({
     repository,
     links,
@@ -174,6 +179,7 @@ export function createChat(deps: ChatModuleDeps): ChatModule {
     limits: deps.options?.limits,
     turn: deps.options?.turn,
     platformCustomer: deps.platformCustomer,
+    onEarlyRequest: (outcome) => earlyRequests.inc({ outcome }),
   });
 
   // The chat's own tool; catalog, orders and booking register theirs (core/bootstrap.ts wires them).

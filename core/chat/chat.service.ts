@@ -52,6 +52,8 @@ export interface ChatLimits {
 export interface ChatServiceDeps {
   /** A platform's logged-in customer (session request `platform`), verified by the plugin; undefined = anonymous. */
   platformCustomer?: (input: { tenantId: string; plugin: string; token: string; origin?: string }) => Promise<{ customerId: string; email?: string } | undefined>;
+  /** Counts early model requests (decision 0030): sent from a cached context, or dropped because the database's differed. */
+  onEarlyRequest?: (outcome: 'sent' | 'dropped') => void;
   repository: ChatRepository;
   hub: ChatEventHub;
   bots: BotDirectory;
@@ -396,6 +398,7 @@ export class ChatService {
     const handle = this.turns.begin(turn);
     if (!handle) return undefined;
     this.earlyRequests.sent += 1;
+    this.deps.onEarlyRequest?.('sent');
     return { handle, turn };
   }
 
@@ -481,6 +484,7 @@ export class ChatService {
           if (early) {
             early.handle.cancel();
             this.earlyRequests.dropped += 1;
+            this.deps.onEarlyRequest?.('dropped');
           }
           handle = this.turns.begin(turn);
         }

@@ -90,6 +90,10 @@ describe('early model requests from the cached context', () => {
     const rows = await a.application.db.tenant(store.tenantId, (trx) => trx('chat_messages').where({ conversation_id: widget.session.conversationId, role: 'assistant' }).pluck('text'));
     expect(rows).toEqual(expect.arrayContaining(['Echo: First question', 'Echo: Second question']));
     expect(rows).toHaveLength(2);
+    // Operators see both counts.
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toMatch(/^chat_early_model_requests_total\{outcome="dropped"\} [1-9]/m);
+    expect(metrics).toMatch(/^chat_early_model_requests_total\{outcome="sent"\} [1-9]/m);
   });
 
   it('forgets a context another instance wrote past, and one whose store changed its model settings, so no early request goes out', async () => {
