@@ -374,6 +374,22 @@ export class ChatService {
   /** Stores whose settings are being read for `startedHere`. */
   private readonly storesReading = new Map<string, Promise<void>>();
 
+  /** Messages per address this minute, as this instance saw them (a guard for early requests only). */
+  private readonly postsByAddress = new Map<string, number>();
+  private postsMinute = 0;
+
+  /** Counts a message from `address` this minute; returns the count with it. */
+  private addressPosts(address: string): number {
+    const minute = Math.floor(this.clock().getTime() / 60_000);
+    if (minute !== this.postsMinute || this.postsByAddress.size > 50_000) {
+      this.postsMinute = minute;
+      this.postsByAddress.clear();
+    }
+    const count = (this.postsByAddress.get(address) ?? 0) + 1;
+    this.postsByAddress.set(address, count);
+    return count;
+  }
+
   /** Early model requests (from a cached context) sent, and dropped because the database's context differed. */
   readonly earlyRequests = { sent: 0, dropped: 0 };
 
@@ -452,7 +468,10 @@ export class ChatService {
     // The model is asked now from the context this conversation's last message here left, while the
     // database is read; the read decides whether that request stands (issue 13, first token).
     const epoch = this.contexts.epoch;
-    const early = this.earlyTurn(claims, conversationId, input, turnInput);
+    const address = ip ? hashIp(ip) : undefined;
+    // Past the address limit as this instance counts it (the shared counter can only be higher), the
+    // message will be refused: no early request for it.
+    const early = address && this.addressPosts(address) > this.limits.messagesPerIpPerMinute ? undefined : this.earlyTurn(claims, conversationId, input, turnInput);
     // The model request goes out before this request's own reads are built and sent: the SDK's
     // preparation is a chain of promise steps that the database's answers would otherwise interleave.
     if (early) await new Promise((resolve) => setImmediate(resolve));
@@ -464,7 +483,7 @@ export class ChatService {
       // The address limit (shared counters) and everything the answer needs, read in parallel
       // before anything is written.
       const [, context] = await Promise.all([
-        ip ? this.limit(`chat-message:ip:${hashIp(ip)}`, this.limits.messagesPerIpPerMinute) : Promise.resolve(),
+        address ? this.limit(`chat-message:ip:${address}`, this.limits.messagesPerIpPerMinute) : Promise.resolve(),
         this.deps.repository.turnContext(tenantId, conversationId, { limit: maxMessages, month: monthOf(now), clientMessageId: input.clientMessageId }),
       ]);
       if (!context.conversation) throw chatErrors.notFound();

@@ -134,3 +134,39 @@ describe('early model requests from the cached context', () => {
     }
   });
 });
+
+describe('early model requests and the address limit', () => {
+  let fake: FakeOpenAI;
+  let app: TestApp;
+  let store: TestStore;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+    app = await startTestApp(
+      { OPENAI_API_KEY: 'sk-instance-key', OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'fake-model' },
+      { chat: { limits: { messagesPerIpPerMinute: 3, messagesPerVisitorPerMinute: 100 } } },
+    );
+    store = await createStore(app.application);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.close();
+  });
+
+  it('sends no early request for a message the address limit will refuse', async () => {
+    const widget = new WidgetClient(app.url);
+    await widget.start(store.botKey);
+    for (const text of ['one', 'two', 'three']) {
+      await widget.send(text);
+      await app.application.chat.service.turns.idle();
+    }
+    expect(app.application.chat.service.contexts.usable(store.tenantId, widget.session.conversationId)).toBeDefined();
+    const sent = app.application.chat.service.earlyRequests.sent;
+    const asked = fake.chatRequests().length;
+    const refused = await fetch(`${app.url}/widget/v1/conversations/${widget.session.conversationId}/messages`, { method: 'POST', headers: widget.headers(), body: JSON.stringify({ text: 'four' }) });
+    expect(refused.status).toBe(429);
+    await app.application.chat.service.turns.idle();
+    expect(app.application.chat.service.earlyRequests.sent).toBe(sent);
+    expect(fake.chatRequests()).toHaveLength(asked);
+  });
+});
