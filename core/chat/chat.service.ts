@@ -21,7 +21,8 @@ import { storedLocale } from '../wire/datetime.ts';
 import type { ChatAnalytics } from './chat-analytics.ts';
 import { chatErrors } from './chat.errors.ts';
 import type { AppendOptions, ChatRepository, ConversationListFilter, ConversationRow, MessageRow, NewEvent, StoredEvent } from './chat.repository.ts';
-import { ContextCache } from './context-cache.ts';
+import type { ContextCache } from './context-cache.ts';
+import { EarlyRequests } from './early-requests.ts';
 import type { ChatEventHub } from './event-hub.ts';
 import type { VisitorPresence } from './presence.ts';
 import type { ReplyMailRepository } from './reply-mail.repository.ts';
@@ -135,8 +136,8 @@ export class ChatService {
   private readonly limits: Required<ChatLimits>;
   /** Stores already warned this month by this instance (saves the counter round trip). */
   private readonly budgetWarned = new Set<string>();
-  /** Each conversation's context as its last message here left it: the next one asks the model early from it. */
-  readonly contexts: ContextCache;
+  /** Early model requests from a cached context (decision 0030). */
+  private readonly early: EarlyRequests;
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -158,29 +159,28 @@ export class ChatService {
       logger: this.logger,
       clock: this.clock,
       options: deps.turn ?? {},
-      answered: (tenantId, conversationId, questionId, answer) => this.contexts.answered(tenantId, conversationId, questionId, answer, monthOf(this.clock())),
+      answered: (tenantId, conversationId, questionId, answer) => this.early.answered(tenantId, conversationId, questionId, answer),
     });
-    this.contexts = new ContextCache({ max: 5_000, ttlMs: 30 * 60_000, historyLength: deps.turn?.maxMessages ?? 10 });
+    this.early = new EarlyRequests({
+      turns: this.turns,
+      hub: deps.hub,
+      settings: deps.settings,
+      limits: this.limits,
+      historyLength: deps.turn?.maxMessages ?? 10,
+      clock: this.clock,
+      logger: this.logger,
+      onEarlyRequest: deps.onEarlyRequest,
+    });
   }
 
-  /**
-   * Local writes a turn does not make change what the next turn must be told: a person's message,
-   * a handoff, a status change. Forgetting the cached context then saves a wasted early request
-   * (postMessage would see the difference and start over anyway).
-   */
-  private sawLocal(events: StoredEvent[]): void {
-    for (const event of events) {
-      const data = event.data as { role?: string; status?: string };
-      const cached = this.contexts.peek(event.tenantId, event.conversationId);
-      if (!cached) continue;
-      if (
-        event.type === 'handoff' ||
-        (event.type === 'message.created' && data.role === 'agent') ||
-        (event.type === 'conversation.updated' && data.status !== cached.conversation.status)
-      ) {
-        this.contexts.forget(event.tenantId, event.conversationId);
-      }
-    }
+  /** Each conversation's context as its last message here left it: the next one asks the model early from it. */
+  get contexts(): ContextCache {
+    return this.early.contexts;
+  }
+
+  /** Early model requests (from a cached context) sent, and dropped because the database's context differed. */
+  get earlyRequests(): Readonly<{ sent: number; dropped: number }> {
+    return this.early.counts;
   }
 
   // ---------------------------------------------------------------- unit of work
@@ -224,7 +224,7 @@ export class ChatService {
 
   private delivered(stored: StoredEvent[], durable: boolean): void {
     if (stored.length === 0) return;
-    this.sawLocal(stored);
+    this.early.seen(stored);
     this.deps.hub.publish(stored);
     // Durable writes announce after commit, off the caller's path (see ChatService.announce);
     // the others carried their NOTIFY in the statement.
@@ -277,7 +277,7 @@ export class ChatService {
     const base = { tenantId: bot.tenant_id, botId: bot.id, visitorId, occurredAt: now };
     if (created) {
       this.deps.analytics.record({ ...base, type: 'conversation.started', conversationId: conversation.id });
-      this.startedHere(bot.tenant_id, conversation);
+      this.early.started(bot.tenant_id, conversation);
     }
     this.deps.analytics.record({ ...base, type: 'visitor.seen', conversationId: conversation.id });
     const { token, expiresAt } = this.deps.tokens.sign({ tenantId: bot.tenant_id, botId: bot.id, visitorId, conversationId: conversation.id, verified });
@@ -349,75 +349,6 @@ export class ChatService {
 
   // ---------------------------------------------------------------- widget: messages
 
-  /**
-   * A new conversation's context is its store's settings and nothing else: kept for its first
-   * message. A store not known here yet is read off the request (once per store and instance).
-   */
-  private startedHere(tenantId: string, conversation: ConversationRow): void {
-    if (this.contexts.knowsStore(tenantId)) return this.contexts.started(tenantId, conversation);
-    let reading = this.storesReading.get(tenantId);
-    if (!reading) {
-      const epoch = this.contexts.epoch;
-      const now = this.clock();
-      reading = this.deps.settings
-        .row(tenantId, now)
-        .then(
-          (settings) => this.contexts.learnStore(tenantId, settings, monthOf(now), epoch),
-          (error: unknown) => this.logger.warn({ err: error, tenantId }, 'could not read the store’s model settings ahead of its first message'),
-        )
-        .finally(() => this.storesReading.delete(tenantId));
-      this.storesReading.set(tenantId, reading);
-    }
-    void reading.then(() => this.contexts.started(tenantId, conversation));
-  }
-
-  /** Stores whose settings are being read for `startedHere`. */
-  private readonly storesReading = new Map<string, Promise<void>>();
-
-  /** Messages per address this minute, as this instance saw them (a guard for early requests only). */
-  private readonly postsByAddress = new Map<string, number>();
-  private postsMinute = 0;
-
-  /** Counts a message from `address` this minute; returns the count with it. */
-  private addressPosts(address: string): number {
-    const minute = Math.floor(this.clock().getTime() / 60_000);
-    if (minute !== this.postsMinute || this.postsByAddress.size > 50_000) {
-      this.postsMinute = minute;
-      this.postsByAddress.clear();
-    }
-    const count = (this.postsByAddress.get(address) ?? 0) + 1;
-    this.postsByAddress.set(address, count);
-    return count;
-  }
-
-  /** Early model requests (from a cached context) sent, and dropped because the database's context differed. */
-  readonly earlyRequests = { sent: 0, dropped: 0 };
-
-  /**
-   * The turn asked from the context this conversation's last message here left (ContextCache),
-   * before the database is read; undefined when there is none to trust. Not while the LISTEN
-   * connection is down (other instances' writes would go unseen), nor for a shopper near the
-   * message limit or a retried message, which the read may refuse.
-   */
-  private earlyTurn(
-    claims: VisitorClaims,
-    conversationId: string,
-    input: PostMessageRequest,
-    turnInput: (conversation: ConversationRow, history: MessageRow[], settings: Record<string, unknown>) => TurnInput,
-  ): { handle: TurnHandle; turn: TurnInput } | undefined {
-    if (!this.deps.hub.listening) return undefined;
-    const cached = this.contexts.usable(claims.tenantId, conversationId);
-    if (!cached || cached.conversation.status === 'with_agent') return undefined;
-    if (this.contexts.recentPosts(claims.tenantId, conversationId) >= this.limits.messagesPerVisitorPerMinute - 1) return undefined;
-    if (input.clientMessageId && cached.history.some((m) => m.client_message_id === input.clientMessageId)) return undefined;
-    const turn = turnInput(cached.conversation, cached.history, this.contexts.settingsOf(claims.tenantId, cached, monthOf(this.clock())));
-    const handle = this.turns.begin(turn);
-    if (!handle) return undefined;
-    this.earlyRequests.sent += 1;
-    this.deps.onEarlyRequest?.('sent');
-    return { handle, turn };
-  }
-
   /** Stores the shopper's message (202) and starts the assistant's turn off the request. */
   async postMessage(claims: VisitorClaims, conversationId: string, input: PostMessageRequest, ip: string | undefined): Promise<{ messageId: string }> {
     this.ownConversation(claims, conversationId);
@@ -467,14 +398,11 @@ export class ChatService {
 
     // The model is asked now from the context this conversation's last message here left, while the
     // database is read; the read decides whether that request stands (issue 13, first token).
-    const epoch = this.contexts.epoch;
     const address = ip ? hashIp(ip) : undefined;
-    // Past the address limit as this instance counts it (the shared counter can only be higher), the
-    // message will be refused: no early request for it.
-    const early = address && this.addressPosts(address) > this.limits.messagesPerIpPerMinute ? undefined : this.earlyTurn(claims, conversationId, input, turnInput);
+    const early = this.early.begin(claims, conversationId, input, turnInput, address);
     // The model request goes out before this request's own reads are built and sent: the SDK's
     // preparation is a chain of promise steps that the database's answers would otherwise interleave.
-    if (early) await new Promise((resolve) => setImmediate(resolve));
+    if (early.sent) await new Promise((resolve) => setImmediate(resolve));
     let handle: TurnHandle | undefined;
     let turn: TurnInput;
     let budgetWarning: NewEvent | undefined;
@@ -488,7 +416,7 @@ export class ChatService {
       ]);
       if (!context.conversation) throw chatErrors.notFound();
       if (context.duplicateOf) {
-        early?.handle.cancel();
+        early.cancel();
         return { messageId: context.duplicateOf };
       }
       if (context.recentUserMessages >= this.limits.messagesPerVisitorPerMinute) throw new RateLimitedError('Too many messages; wait a moment.', 60);
@@ -497,20 +425,11 @@ export class ChatService {
       // While a person has taken over, the bot stays quiet. Otherwise the model is asked now (or
       // already was, from the same context), while the message is stored: storing adds nothing to
       // the time before the first token.
-      if (context.conversation.status !== 'with_agent') {
-        if (early && this.turns.contextKey(early.turn) === this.turns.contextKey(turn)) handle = early.handle;
-        else {
-          if (early) {
-            early.handle.cancel();
-            this.earlyRequests.dropped += 1;
-            this.deps.onEarlyRequest?.('dropped');
-          }
-          handle = this.turns.begin(turn);
-        }
-      } else early?.handle.cancel();
+      if (context.conversation.status !== 'with_agent') handle = early.handleFor(turn) ?? this.turns.begin(turn);
+      else early.cancel();
       snapshot = { history: context.history, settings: context.settings };
     } catch (error) {
-      early?.handle.cancel();
+      early.cancel();
       throw error;
     }
 
@@ -551,13 +470,13 @@ export class ChatService {
 
     if (!stored.answer) {
       handle?.cancel();
-      if (!stored.duplicate) this.contexts.forget(tenantId, conversationId);
+      if (!stored.duplicate) this.early.forget(tenantId, conversationId);
       return { messageId: stored.message.id };
     }
     this.deps.analytics.record({ type: 'message.received', tenantId, botId: claims.botId, conversationId, visitorId: claims.visitorId, occurredAt: now });
     // The answer is stamped after the question, whatever the clocks of this host and the database say.
     userMessage.created_at = stored.message.created_at;
-    this.contexts.remember(tenantId, conversationId, { conversation: stored.conversation!, history: snapshot.history, settings: snapshot.settings, question: userMessage, month: monthOf(now), epoch });
+    this.early.remember(tenantId, conversationId, { conversation: stored.conversation!, history: snapshot.history, settings: snapshot.settings, question: userMessage, month: monthOf(now), epoch: early.epoch });
     if (handle) handle.go();
     else this.turns.start(turn);
     return { messageId: stored.message.id };
