@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { storeClock } from '../wire/datetime.ts';
 import type { MessageRow } from './chat.repository.ts';
 import { chatStrings } from './i18n/strings.ts';
 import type { LlmMessage } from './llm.port.ts';
@@ -69,10 +69,9 @@ export function instructionsBlock(input: Pick<PromptInput, 'botName' | 'storeNam
 }
 
 export function buildSystemPrompt(input: PromptInput): string {
-  const now = DateTime.fromJSDate(input.now).setZone(input.storeTimeZone);
   const language = chatStrings(input.shopperLocale).languageName;
   const facts = [
-    `The store's time zone is ${input.storeTimeZone}; it is now ${now.setLocale('en').toFormat("cccc, d LLLL yyyy, HH:mm")} there.`,
+    `The store's time zone is ${input.storeTimeZone}; it is now ${storeClock(input.now, input.storeTimeZone)} there.`,
     input.shopperTimeZone && input.shopperTimeZone !== input.storeTimeZone ? `The shopper's time zone is ${input.shopperTimeZone}.` : '',
     `Answer in ${language} unless the shopper writes in another language; then answer in theirs.`,
     input.verified

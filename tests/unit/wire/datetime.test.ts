@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
   formatAppointment,
@@ -8,6 +9,7 @@ import {
   formatRange,
   formatTime,
   pickFormatLocale,
+  storeClock,
   storedLocale,
   zonedDate,
   zoneName,
@@ -79,5 +81,17 @@ describe('one date/time formatter (core/wire/datetime.ts, issue #18)', () => {
     expect(formatAppointment(start, end, 'en', 'Europe/Berlin')).toBe(formatAppointment(start, end, 'en-US', 'Europe/Berlin'));
     expect(formatAppointment(start, end, 'en-GB', 'Europe/Berlin').replace(/\s/g, ' ')).toBe('Tuesday, 5 May 2026, 09:30–10:30');
     expect(formatAppointment(start, end, 'de', 'Europe/Berlin')).toBe(formatAppointment(start, end, 'de-DE', 'Europe/Berlin'));
+  });
+
+  it('tells the model the store’s clock as luxon wrote it, across zones, midnight and clock changes', () => {
+    expect(storeClock('2026-03-29T00:30:00Z', 'Europe/Berlin')).toBe('Sunday, 29 March 2026, 01:30');
+    expect(storeClock('2026-03-29T01:05:00Z', 'Europe/Berlin')).toBe('Sunday, 29 March 2026, 03:05');
+    const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham', 'UTC'];
+    for (let hour = 0; hour < 24 * 40; hour += 7) {
+      const instant = new Date(Date.UTC(2026, 9, 1) + hour * 3_600_000 + hour * 61_000);
+      for (const zone of zones) {
+        expect(storeClock(instant, zone)).toBe(DateTime.fromJSDate(instant).setZone(zone).setLocale('en').toFormat('cccc, d LLLL yyyy, HH:mm'));
+      }
+    }
   });
 });
