@@ -8,6 +8,7 @@ import swaggerUiPath from 'swagger-ui-dist/absolute-path.js';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Lifecycle } from '../lifecycle/lifecycle.ts';
+import { jsonBody } from './json-body.ts';
 import type { Metrics } from './metrics.ts';
 import { buildOpenApiDocument, createRegistry } from './openapi.ts';
 import { HttpProblem, problemErrorHandler, problems, sendProblem, type ErrorMapping } from './problem.ts';
@@ -124,6 +125,13 @@ function concretePathMethods(routes: RouteDef[]): (path: string, method: string)
   };
 }
 
+/** BODY_LIMIT ("100kb", "1mb": core/config.ts) in bytes, as express.json reads it (1 kb = 1,024 bytes). */
+function byteCount(limit: string): number {
+  const match = /^(\d+)(b|kb|mb)$/i.exec(limit);
+  if (!match) throw new TypeError(`not a body limit: ${limit}`);
+  return Number(match[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[match[2]!.toLowerCase() as 'b' | 'kb' | 'mb'];
+}
+
 export function createHttpApp(options: HttpAppOptions): Express {
   const { logger, metrics } = options;
   const app = express();
@@ -149,7 +157,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   for (const module of options.modules) module.mountRaw?.(app);
 
-  app.use(express.json({ limit: options.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody(byteCount(options.bodyLimit), express.json({ limit: options.bodyLimit, type: ['application/json', 'application/*+json'] })));
   app.use(express.urlencoded({ extended: false, limit: options.bodyLimit }));
 
   const routes = [...healthRoutes(options), ...problemPageRoutes(), ...options.modules.flatMap((m) => m.routes ?? [])];
