@@ -492,7 +492,7 @@ export class AccountsService {
   /** The caller's profile and store (GET /api/v1/me). */
   async me(tenantId: string, userId: string | null, role: Role): Promise<{ user: PublicUser | null; tenant: { id: string; name: string; timeZone: string; locale: string } }> {
     // One statement in one round trip (users is readable by the app role): the signed-in hot path.
-    const { me } = await this.db.tenantBatch(tenantId, (knex) => ({ me: this.accounts.meQuery(knex, tenantId, userId) }));
+    const { me } = await this.db.tenantBatch(tenantId, () => ({ me: this.accounts.meQuery(tenantId, userId) }));
     const row = me[0];
     if (!row) throw accountErrors.notFound('This store no longer exists.');
     return {
