@@ -6,10 +6,26 @@ import type { Logger } from 'pino';
  * and writes the marks: at open and while open (every `refreshMs`, in one update per tenant)
  * `online until now + 2 × refreshMs` and `seen now`; when its last stream closes, `online until now`.
  * A crashed instance's marks lapse within 2 × refreshMs. One timer for all streams.
+ *
+ * The marks made within `BATCH_MS` are written together, per tenant, one statement for many
+ * conversations: a deploy that closes ten thousand streams, and their reconnecting a second later,
+ * cost a few statements instead of one each (issue 13). Streams open one request at a time, so a
+ * turn of the event loop would hold one mark; the marks only decide whether a reply mail is needed
+ * after its grace period (minutes), so 50 ms later changes nothing. `stop` writes them at once.
  */
 
+const BATCH_MS = 50;
+
+/** One conversation's mark: seen up to `seenAt`; online until `onlineUntil`, or left as it was. */
+export interface PresenceMark {
+  conversationId: string;
+  seenAt: Date;
+  onlineUntil?: Date | undefined;
+}
+
 export interface PresenceStore {
-  markSeen(tenantId: string, conversationIds: string[], seenAt: Date, onlineUntil?: Date): Promise<void>;
+  /** Writes the marks of one tenant, at most one per conversation. */
+  markSeen(tenantId: string, marks: readonly PresenceMark[]): Promise<void>;
 }
 
 export class VisitorPresence {
@@ -40,14 +56,13 @@ export class VisitorPresence {
       this.open.delete(key);
       // Offline from now; seen only up to the last mark: a reply that raced the tab's closing (the
       // server learns of a close late) is not taken as seen, so its mail still goes out.
-      const now = this.clock();
-      this.keep(this.store.markSeen(tenantId, [conversationId], entry.markedAt, now), (error) => this.logger.warn({ err: error, conversationId }, 'could not record that a shopper left'));
+      this.mark(tenantId, { conversationId, seenAt: entry.markedAt, onlineUntil: this.clock() }, 'could not record that a shopper left');
     };
   }
 
   /** The shopper read the history (e.g. reopened the panel): what is there now counts as seen. */
   seen(tenantId: string, conversationId: string): void {
-    this.keep(this.store.markSeen(tenantId, [conversationId], this.clock()), (error) => this.logger.warn({ err: error, conversationId }, 'could not record a history read'));
+    this.mark(tenantId, { conversationId, seenAt: this.clock() }, 'could not record a history read');
   }
 
   start(): void {
@@ -65,6 +80,7 @@ export class VisitorPresence {
   async stop(timeoutMs = 1_000): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.flush();
     if (this.writing.size === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = await Promise.race([
@@ -86,6 +102,51 @@ export class VisitorPresence {
     this.writing.add(settled);
   }
 
+  /** Marks not written yet, per tenant, in the order they were made; written by `flush`. */
+  private queued = new Map<string, { mark: PresenceMark; failure: string }[]>();
+  private flushing: ReturnType<typeof setTimeout> | undefined;
+
+  private mark(tenantId: string, mark: PresenceMark, failure: string): void {
+    const marks = this.queued.get(tenantId);
+    if (marks) marks.push({ mark, failure });
+    else this.queued.set(tenantId, [{ mark, failure }]);
+    if (!this.flushing) {
+      this.flushing = setTimeout(() => this.flush(), BATCH_MS);
+      this.flushing.unref();
+    }
+  }
+
+  /**
+   * Writes the queued marks: per tenant one statement, or a few when a conversation was marked more
+   * than once (a stream opened and closed, a second tab): its next mark goes in the next statement,
+   * so they apply in the order they were made.
+   */
+  private flush(): void {
+    clearTimeout(this.flushing);
+    this.flushing = undefined;
+    const queued = this.queued;
+    this.queued = new Map();
+    for (const [tenantId, marks] of queued) {
+      let pending = marks;
+      while (pending.length > 0) {
+        const statement: typeof marks = [];
+        const later: typeof marks = [];
+        const inStatement = new Set<string>();
+        for (const entry of pending) {
+          if (inStatement.has(entry.mark.conversationId)) later.push(entry);
+          else {
+            inStatement.add(entry.mark.conversationId);
+            statement.push(entry);
+          }
+        }
+        const failure = [...new Set(statement.map((entry) => entry.failure))].join('; ');
+        const written = this.store.markSeen(tenantId, statement.map((entry) => entry.mark));
+        this.keep(written, (error) => this.logger.warn({ err: error, tenantId, conversations: statement.length }, failure));
+        pending = later;
+      }
+    }
+  }
+
   private refresh(): void {
     const byTenant = new Map<string, string[]>();
     const now = this.clock();
@@ -100,9 +161,9 @@ export class VisitorPresence {
 
   private write(tenantId: string, conversationIds: string[], opening: boolean): Date {
     const now = this.clock();
-    this.keep(this.store.markSeen(tenantId, conversationIds, now, new Date(now.getTime() + 2 * this.refreshMs)), (error) =>
-      this.logger.warn({ err: error, tenantId, opening }, 'could not record open widget streams'),
-    );
+    const onlineUntil = new Date(now.getTime() + 2 * this.refreshMs);
+    const failure = opening ? 'could not record an opened widget stream' : 'could not record open widget streams';
+    for (const conversationId of conversationIds) this.mark(tenantId, { conversationId, seenAt: now, onlineUntil }, failure);
     return now;
   }
 }

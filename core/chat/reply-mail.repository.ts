@@ -1,7 +1,8 @@
-import type { Database, ReadQuery, Tx } from '../db/database.ts';
+import { sql, type Database, type Tx } from '../db/database.ts';
 import { WriteGroups } from '../db/write-groups.ts';
 import { OutboxTable, type OutboxRow } from '../mail/outbox-table.ts';
 import type { ConversationRow, MessageRow } from './chat.repository.ts';
+import type { PresenceMark } from './presence.ts';
 
 /**
  * The reply-mail outbox (migration 20261204T1200): one pending row per conversation collects the
@@ -59,26 +60,27 @@ export class ReplyMailRepository extends OutboxTable<ReplyMailRow> {
   }
 
   /**
-   * Presence of one tenant's conversations: seen at `seenAt`; `onlineUntil` set (a stream is open,
-   * or ended at that moment) or left as it was (a history read). Never touches `updated_at`: the
-   * merchant's list orders by activity, and a shopper watching is not activity.
+   * Presence marks of one tenant's conversations, one statement for all: each conversation seen at
+   * its `seenAt`; its `onlineUntil` set (a stream is open, or ended at that moment) or left as it
+   * was (a history read). Never touches `updated_at`: the merchant's list orders by activity, and a
+   * shopper watching is not activity. At most one mark per conversation (VisitorPresence sends a
+   * second one in the next statement, so they apply in order).
    *
-   * One statement, sent with the marks written at the same moment (core/db/write-groups.ts): ten
-   * thousand widgets reconnecting after a deploy cost a few messages, not ten thousand transactions
-   * queueing for the pool. One instance's marks reach the database in the order they were made; a
-   * lost mark (a crash before the disk) costs at most a reply mail that was not needed.
+   * Sent with the marks written at the same moment (core/db/write-groups.ts): ten thousand widgets
+   * reconnecting after a deploy cost a few statements, not ten thousand. One instance's marks reach
+   * the database in the order they were made; a lost mark (a crash before the disk) costs at most a
+   * reply mail that was not needed.
    */
-  async markSeen(tenantId: string, conversationIds: string[], seenAt: Date, onlineUntil?: Date): Promise<void> {
-    if (conversationIds.length === 0) return;
-    await this.presence.run(
-      tenantId,
-      (knex) =>
-        knex('conversations')
-          .where({ tenant_id: tenantId })
-          .whereIn('id', conversationIds)
-          // Marks written out of order (another instance's, or an open's landing after the close's) must not undo a later one.
-          .where((q) => q.whereNull('visitor_seen_at').orWhere('visitor_seen_at', '<=', seenAt))
-          .update({ visitor_seen_at: seenAt, ...(onlineUntil ? { visitor_online_until: onlineUntil } : {}) }) as unknown as ReadQuery<unknown[]>,
+  async markSeen(tenantId: string, marks: readonly PresenceMark[]): Promise<void> {
+    if (marks.length === 0) return;
+    await this.presence.run(tenantId, () =>
+      sql<unknown[]>(
+        // Marks written out of order (another instance's, or an open's landing after the close's) must not undo a later one.
+        `UPDATE conversations c SET visitor_seen_at = m.seen_at, visitor_online_until = coalesce(m.online_until, c.visitor_online_until)
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS m(id, seen_at, online_until)
+         WHERE c.tenant_id = $4 AND c.id = m.id AND (c.visitor_seen_at IS NULL OR c.visitor_seen_at <= m.seen_at)`,
+        [marks.map((m) => m.conversationId), marks.map((m) => m.seenAt), marks.map((m) => m.onlineUntil ?? null), tenantId],
+      ),
     );
   }
 
