@@ -6,7 +6,8 @@
 //      (without DATABASE_URL the server starts the embedded PostgreSQL)
 // Knobs: STREAMS (200), ROUNDS (5), FIRST_CHUNK_MS (40), IDLE_STREAMS (10000; 0 skips), IDLE_SETTLE_S (90), DB_POOL_MAX (20),
 //        BENCH_SERVER_FLAGS (Node/V8 flags for the server process, e.g. "--max-semi-space-size=2"),
-//        BENCH_TIMELINE=1 (where the one-at-a-time time goes: bench/chat/timeline.ts), BENCH_CPU_PROF=<dir>.
+//        BENCH_TIMELINE=1 (where the one-at-a-time time goes: bench/chat/timeline.ts),
+//        BENCH_CPU_PROF=<dir> (a CPU profile of the server over the concurrent rounds; bench/profile-summary.ts reads it).
 //
 // The application (bench/chat/server.ts) and the fake model (bench/chat/fake-llm.ts) run in child
 // processes of their own, so that neither this client's CPU nor its memory counts as the server's.
@@ -45,25 +46,23 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 interface Child {
   url: string;
   botKey: string;
-  request<T>(type: string): Promise<T>;
+  request<T>(type: string, extra?: Record<string, unknown>): Promise<T>;
 }
 
 async function startServer(fakeUrl: string, databaseUrl: string | undefined): Promise<Child & { kill(): void }> {
   const server = await forkBenchChild<{ url: string; botKey: string }>(path.join(here, 'server.ts'), {
-    // BENCH_CPU_PROF=<dir> writes the server's CPU profile there (to see where its time goes).
     // BENCH_TIMELINE=1 marks where a message's time goes before the first token (bench/chat/timeline.ts).
     execArgv: [
       '--expose-gc',
       ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
       ...(TIMELINE ? ['--import', compiledChild(path.join(here, 'timeline.ts'))] : []),
-      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
     ],
     env: { ...process.env, FAKE_OPENAI_URL: fakeUrl, ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
   });
   return {
     url: server.ready.url,
     botKey: server.ready.botKey,
-    request: (type) => server.ask(type, {}, type === 'stop' ? 'stopped' : type),
+    request: (type, extra = {}) => server.ask(type, extra, type === 'stop' ? 'stopped' : type),
     // After `stop` the child exits by itself (and writes its CPU profile, if asked); kill only a straggler.
     kill: () => {
       const timer = setTimeout(() => server.process.kill(), 5_000);
@@ -263,12 +262,31 @@ async function main() {
 
     const viaServer: number[] = [];
     const viaFake: number[] = [];
+    // CPU per message, whole turn included (stored, asked, answer streamed and stored): the server's,
+    // PostgreSQL's, and this client's for a direct call (its SDK and stream parsing) as the yardstick.
+    let serverCpuMs = 0;
+    let postgresMs: number | undefined = 0;
+    let clientCpuMs = 0;
+    const serverCpu = async () => (await server.request<{ micros: number }>('cpu')).micros / 1000;
+    const clientCpu = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+    const profileDir = process.env.BENCH_CPU_PROF;
+    if (profileDir) await server.request('profile:start');
     for (let round = 0; round < ROUNDS; round++) {
+      const clientBefore = clientCpu();
       viaFake.push(...(await Promise.all(Array.from({ length: STREAMS }, directOnce))));
+      clientCpuMs += clientCpu() - clientBefore;
+      const [cpuBefore, pgBefore] = [await serverCpu(), postgresCpuMs()];
       viaServer.push(...(await Promise.all(visitors.map((_, i) => serverOnce(i)))));
       // Let the answers finish before the next round, so rounds do not overlap.
       await new Promise((r) => setTimeout(r, 300));
+      serverCpuMs += (await serverCpu()) - cpuBefore;
+      const pgAfter = postgresCpuMs();
+      postgresMs = postgresMs === undefined || pgBefore === undefined || pgAfter === undefined ? undefined : postgresMs + pgAfter - pgBefore;
     }
+    if (profileDir) console.log(`  CPU profile of the server over the rounds: ${(await server.request<{ file: string }>('profile:stop', { dir: profileDir, name: 'chat-concurrent' })).file}`);
     for (const s of streams) s.destroy();
 
     const [s50, s99, f50, f99] = [pct(viaServer, 50), pct(viaServer, 99), pct(viaFake, 50), pct(viaFake, 99)];
@@ -277,6 +295,10 @@ async function main() {
     console.log(`  through the server (client)  p50 ${ms(s50)}   p99 ${ms(s99)}`);
     console.log(`  added by the server          p50 ${ms(s50 - f50)}   p99 ${ms(s99 - f99)}   (budget p50 ≤ 3 ms, p99 ≤ 15 ms)`);
     console.log(`  ratio server / direct        p50 ${(s50 / f50).toFixed(3)}   p99 ${(s99 / f99).toFixed(3)}`);
+    const perMessage = (total: number) => `${(total / viaServer.length).toFixed(2)} ms`;
+    console.log(
+      `  CPU per message (whole turn): server ${perMessage(serverCpuMs)}${postgresMs === undefined ? '' : `, PostgreSQL ${perMessage(postgresMs)}`}; a direct call costs this client ${perMessage(clientCpuMs)}`,
+    );
     reportRows.push(
       { budget: `added before first token p50 ≤ 3 ms at ${STREAMS} streams`, measured: s50 - f50, unit: 'ms', baseline: f50, baselineName: 'fake model direct p50', ratio: s50 / f50, within: s50 - f50 <= 3 },
       { budget: `added before first token p99 ≤ 15 ms at ${STREAMS} streams`, measured: s99 - f99, unit: 'ms', baseline: f99, baselineName: 'fake model direct p99', ratio: s99 / f99, within: s99 - f99 <= 15 },

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import pino from 'pino';
 import { createApplication } from '../../core/bootstrap.ts';
 import { loadConfig } from '../../core/config.ts';
+import { PhaseProfiler } from '../cpu-profiler.ts';
 
 const send = (message: unknown) => process.send?.(message);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -42,8 +43,17 @@ async function main() {
   ]);
   send({ type: 'ready', url: `http://127.0.0.1:${port}`, botKey: bot.public_key });
 
-  process.on('message', async (message: { type: string }) => {
-    if (message.type === 'memory') {
+  const profiler = new PhaseProfiler();
+  process.on('message', async (message: { type: string; dir?: string; name?: string }) => {
+    if (message.type === 'profile:start') {
+      await profiler.start();
+      send({ type: 'profile:start' });
+    } else if (message.type === 'profile:stop') {
+      send({ type: 'profile:stop', file: await profiler.stop(message.dir!, message.name ?? 'server') });
+    } else if (message.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      send({ type: 'cpu', micros: user + system });
+    } else if (message.type === 'memory') {
       // Twice: the second pass collects what the first one's finalizers released.
       gc?.();
       gc?.();
