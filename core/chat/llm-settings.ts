@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BatchOptions, Database, Tx } from '../db/database.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { LlmPort } from './llm.port.ts';
+import { UsageTally } from './usage-tally.ts';
 
 /**
  * Which model answers a tenant (issue #4): the tenant's own key (sealed with SecretBox purpose
@@ -44,12 +45,16 @@ const SETTINGS_ROW = `SELECT s.api_key_encrypted, s.model, s.base_url, s.monthly
   FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId`;
 
 export class LlmSettingsRepository {
+  private readonly usage: UsageTally;
+
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
     /** A store without a budget of its own gets this one (config LLM_MONTHLY_TOKEN_BUDGET); null: unlimited. */
     readonly defaultMonthlyTokenBudget: number | null = null,
-  ) {}
+  ) {
+    this.usage = new UsageTally(db);
+  }
 
   /** Settings and this month's usage in one statement (inside the caller's unit of work). */
   async state(trx: Tx, tenantId: string, now: Date): Promise<TenantLlmState> {
@@ -97,26 +102,16 @@ export class LlmSettingsRepository {
     });
   }
 
-  /** The usage row update (one store, one month: a hot row, so never inside a longer transaction). */
-  private static addUsageSql(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date): { sql: string; bindings: Record<string, unknown> } {
-    return {
-      sql: `INSERT INTO llm_usage_monthly AS u (tenant_id, month, prompt_tokens, completion_tokens) VALUES (:usTenant, :usMonth, :usPrompt, :usCompletion)
-            ON CONFLICT (tenant_id, month) DO UPDATE SET prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens
-            RETURNING 1`,
-      bindings: {
-        usTenant: tenantId,
-        usMonth: monthOf(at),
-        usPrompt: Math.max(0, Math.round(usage.promptTokens)),
-        usCompletion: Math.max(0, Math.round(usage.completionTokens)),
-      },
-    };
-  }
-
-  /** One statement, one round trip; `durable: false` does not wait for the disk (see AssistantWriter.complete). */
+  /**
+   * Adds a turn's tokens to the store's month: never inside a longer transaction (a hot row), summed
+   * with the other turns' additions of the moment (core/chat/usage-tally.ts). `durable: false` does
+   * not wait for the disk (see AssistantWriter.complete).
+   */
   async addUsage(tenantId: string, usage: { promptTokens: number; completionTokens: number }, at: Date, options: BatchOptions = {}): Promise<void> {
-    if (usage.promptTokens <= 0 && usage.completionTokens <= 0) return;
-    const { sql, bindings } = LlmSettingsRepository.addUsageSql(tenantId, usage, at);
-    await this.db.tenantBatch(tenantId, (knex) => ({ added: knex.raw<unknown[]>(sql, bindings) }), options);
+    const prompt = Math.max(0, Math.round(usage.promptTokens));
+    const completion = Math.max(0, Math.round(usage.completionTokens));
+    if (prompt === 0 && completion === 0) return;
+    await this.usage.add(tenantId, monthOf(at), prompt, completion, options.durable !== false);
   }
 
   openKey(sealed: string): string {

@@ -197,7 +197,8 @@ class AssistantWriter {
    * statement of its own that does not wait for the disk: every turn of a store updates the same
    * month's row, and inside the message's transaction its lock was held through the commit's flush,
    * so a store's concurrent answers completed one flush at a time (and held pool connections while
-   * they waited). A crash between the two can leave one turn's tokens uncounted.
+   * they waited). Concurrent answers' additions go summed, one upsert per store (UsageTally). A
+   * crash between the two can leave one turn's tokens uncounted.
    */
   async complete(result: CompletedMessage, extra: NewEvent[] = []): Promise<void> {
     await this.settle().catch(() => undefined);
