@@ -1,4 +1,4 @@
-import { inTransaction, type Database, type Tx } from '../db/database.ts';
+import { inTransaction, inTransactionAndCommit, type Database, type Tx } from '../db/database.ts';
 import type { LlmMessage } from './llm.port.ts';
 import type { Card, MessageRole } from '../wire/widget.ts';
 
@@ -149,10 +149,15 @@ export class ChatRepository {
    * numbers (its row lock orders concurrent writers, so commit order = sequence order), the rows
    * go into the log, and each is announced with NOTIFY, delivered when the transaction commits.
    */
-  async appendEvents(trx: Tx, tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+  /**
+   * Appends events inside the caller's unit of work. `last`: nothing follows in it, so the statement
+   * carries its COMMIT (inTransactionAndCommit: one round trip fewer).
+   */
+  async appendEvents(trx: Tx, tenantId: string, conversationId: string, events: NewEvent[], options: AppendOptions & { last?: boolean } = {}): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const { sql, bindings } = this.appendStatement(tenantId, conversationId, events, options);
-    const { rows } = await trx.raw<{ rows: AppendedRow[] }>(sql, bindings);
+    const { last, ...append } = options;
+    const { sql, bindings } = this.appendStatement(tenantId, conversationId, events, append);
+    const rows = last ? (await inTransactionAndCommit(trx, { rows: trx.raw<AppendedRow[]>(sql, bindings) })).rows : (await trx.raw<{ rows: AppendedRow[] }>(sql, bindings)).rows;
     return storedEvents(tenantId, conversationId, rows);
   }
 

@@ -198,7 +198,8 @@ export class ChatService {
     const durable = options.durable !== false;
     const { value, stored } = await this.deps.repository.tenant(tenantId, async (trx) => {
       const out = await work(trx);
-      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { durable, ...out.append, notify: !durable, origin: this.deps.hub.origin });
+      // The last statement of the unit of work: it carries the COMMIT.
+      const stored = await this.deps.repository.appendEvents(trx, tenantId, conversationId, out.events, { durable, ...out.append, notify: !durable, origin: this.deps.hub.origin, last: true });
       return { value: out.value, stored };
     });
     this.delivered(stored, durable);

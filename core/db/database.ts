@@ -25,7 +25,7 @@ export class TenantIdError extends Error {
 }
 
 export type Tx = Knex.Transaction;
-export { inTransaction, sql, type ReadQuery, type ReadRows, type SqlStatement, type Statement } from './one-round-trip.ts';
+export { inTransaction, inTransactionAndCommit, sql, type ReadQuery, type ReadRows, type SqlStatement, type Statement } from './one-round-trip.ts';
 
 /**
  * The unit-of-work boundary (design.md §4): every query runs inside a transaction that has

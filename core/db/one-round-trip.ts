@@ -111,16 +111,27 @@ export function takePendingBegin(connection: object): string | undefined {
 
 type ConnectionSource = { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(connection: pg.PoolClient): Promise<void> };
 
-async function send<T extends Record<string, Statement<unknown>>>(connection: pg.PoolClient, given: string | undefined, queries: T): Promise<ReadRows<T>> {
+/**
+ * Connections whose unit of work's COMMIT went with its last statements (`inTransactionAndCommit`):
+ * the unit of work's own COMMIT then sends nothing (unit-of-work-client.ts).
+ */
+const committed = new WeakSet<object>();
+
+/** Whether the connection's unit of work has committed already; asking clears it. */
+export function takeCommitted(connection: object): boolean {
+  return committed.delete(connection);
+}
+
+async function send<T extends Record<string, Statement<unknown>>>(connection: pg.PoolClient, given: string | undefined, queries: T, commit = false): Promise<ReadRows<T>> {
   // A unit of work's first message carries its BEGIN and preamble (unit-of-work-client.ts).
   const preamble = given ?? takePendingBegin(connection);
   const keys = Object.keys(queries);
   const statements = keys.map((key) => inlineStatement(queries[key]!.toSQL().toNative()));
-  const text = [...(preamble ? [preamble] : []), ...statements].join('; ');
+  const text = [...(preamble ? [preamble] : []), ...statements, ...(commit ? ['COMMIT'] : [])].join('; ');
   const answer = (await connection.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
-  // One result per statement (a single statement's comes alone); the preamble's first.
+  // One result per statement (a single statement's comes alone); the preamble's first, COMMIT's last.
   const results = Array.isArray(answer) ? answer : [answer];
-  const offset = results.length - keys.length;
+  const offset = results.length - keys.length - (commit ? 1 : 0);
   return Object.fromEntries(keys.map((key, i) => [key, results[i + offset]!.rows])) as ReadRows<T>;
 }
 
@@ -176,4 +187,17 @@ export async function inTransaction<T extends Record<string, Statement<unknown>>
   // A transaction's client hands out the transaction's connection (and releasing it is a no-op).
   const connection = await (trx.client as ConnectionSource).acquireConnection();
   return send(connection, undefined, queries);
+}
+
+/**
+ * `inTransaction` for the LAST statements of a unit of work: its COMMIT goes in the same message,
+ * one round trip fewer (issue 13: write paths). Nothing may follow them in the unit of work: its
+ * own COMMIT then sends nothing, and any other statement fails (unit-of-work-client.ts). A statement
+ * that fails skips the COMMIT, and the unit of work rolls back as usual.
+ */
+export async function inTransactionAndCommit<T extends Record<string, Statement<unknown>>>(trx: Knex.Transaction, queries: T): Promise<ReadRows<T>> {
+  const connection = await (trx.client as ConnectionSource).acquireConnection();
+  const rows = await send(connection, undefined, queries, true);
+  committed.add(connection);
+  return rows;
 }

@@ -1,6 +1,6 @@
 import ClientPG from 'knex/lib/dialects/postgres/index.js';
 import TransactionPG from 'knex/lib/dialects/postgres/execution/pg-transaction.js';
-import { inlineStatement, setPendingBegin, takePendingBegin } from './one-round-trip.ts';
+import { inlineStatement, setPendingBegin, takeCommitted, takePendingBegin } from './one-round-trip.ts';
 
 /**
  * knex's PostgreSQL client with fewer round trips per unit of work (issue 13). A transaction opened
@@ -55,6 +55,17 @@ export class UnitOfWorkClient extends ClientPG {
   }
 
   override async _query(connection: Connection, obj: QueryObject): Promise<unknown> {
+    if (takeCommitted(connection)) {
+      // The unit of work's last statements carried its COMMIT (inTransactionAndCommit): its own
+      // COMMIT has nothing left to do. A ROLLBACK (the work threw after them) cannot undo them, and
+      // any other statement would run outside the transaction: refused.
+      const command = /^\s*(COMMIT|ROLLBACK)\b/i.exec(obj.sql)?.[1]?.toUpperCase();
+      if (command === 'COMMIT') {
+        obj.response = { command, rowCount: null, rows: [], fields: [] };
+        return obj;
+      }
+      throw new Error(`the unit of work committed with its last statements (inTransactionAndCommit); ${command ?? 'a statement'} cannot follow them`);
+    }
     const pending = takePendingBegin(connection);
     if (pending === undefined) return super._query(connection, obj);
     // Nothing was sent in this transaction: there is nothing to end.

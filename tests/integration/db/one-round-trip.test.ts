@@ -3,7 +3,7 @@
 // next user, values inlined literally (never as SQL), one round trip.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Database, inTransaction, sql, TenantIdError } from '../../../core/db/database.ts';
+import { Database, inTransaction, inTransactionAndCommit, sql, TenantIdError } from '../../../core/db/database.ts';
 import { inlineStatement } from '../../../core/db/one-round-trip.ts';
 import { WriteGroups, type InsertTarget } from '../../../core/db/write-groups.ts';
 import { TenancyRepository } from '../../../core/tenancy/tenancy.repository.ts';
@@ -174,6 +174,55 @@ describe('one-round-trip tenant reads', () => {
       const { rows } = await single.knex.raw(`SELECT current_user AS who, coalesce(current_setting('app.tenant_id', true), '') AS tenant, txid_current_if_assigned() AS tx`);
       expect(rows[0]).toMatchObject({ tenant: '', tx: null });
       expect(rows[0].who).not.toBe('concierge_app');
+    });
+
+    const clean = async () => {
+      const { rows } = await single.knex.raw(`SELECT coalesce(current_setting('app.tenant_id', true), '') AS tenant, txid_current_if_assigned() AS tx`);
+      expect(rows[0]).toEqual({ tenant: '', tx: null });
+    };
+
+    it('sends the COMMIT with the last statements (inTransactionAndCommit), and nothing after them', async () => {
+      const { result, sent } = await watch(() =>
+        single.tenant(a, async (trx) => {
+          const before = await trx.raw('SELECT txid_current() AS id');
+          const last = await inTransactionAndCommit(trx, { bot: trx('bots').insert({ tenant_id: a, name: 'committed with its statement', public_key: 'pk_last_1' }).returning('name'), tx: trx.raw('SELECT txid_current() AS id') });
+          return { before: before.rows[0].id, last };
+        }),
+      );
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toMatch(/^insert into "bots" .*; SELECT txid_current\(\) AS id; COMMIT$/);
+      expect(result.last.bot).toEqual([{ name: 'committed with its statement' }]);
+      expect(result.last.tx[0]!.id).toBe(result.before);
+      expect((await repo.listBots(a)).map((bot) => bot.name)).toContain('committed with its statement');
+      await clean();
+      // As a unit of work's only statements: BEGIN, preamble, statements and COMMIT in one message.
+      const alone = await watch(() => single.tenant(a, (trx) => inTransactionAndCommit(trx, { n: trx('bots').count('* as n') })));
+      expect(alone.sent).toHaveLength(1);
+      expect(alone.sent[0]).toMatch(/^BEGIN; SELECT set_config\(.*\); select count\(\*\) as "n" from "bots"; COMMIT$/);
+    });
+
+    it('skips the COMMIT when a statement fails: the unit of work rolls back whole', async () => {
+      await expect(
+        single.tenant(a, async (trx) => {
+          await trx('bots').insert({ tenant_id: a, name: 'rolled back with the batch', public_key: 'pk_last_2' });
+          await inTransactionAndCommit(trx, { bot: trx('bots').insert({ tenant_id: b, name: 'intruder', public_key: 'pk_last_3' }) });
+        }),
+      ).rejects.toThrow(/row-level security/);
+      expect((await repo.listBots(a)).map((bot) => bot.name)).not.toContain('rolled back with the batch');
+      await clean();
+    });
+
+    it('refuses a statement after the committing ones, and leaves the connection clean', async () => {
+      await expect(
+        single.tenant(a, async (trx) => {
+          await inTransactionAndCommit(trx, { bot: trx('bots').insert({ tenant_id: a, name: 'written before the mistake', public_key: 'pk_last_4' }) });
+          await trx('bots').insert({ tenant_id: a, name: 'outside any transaction', public_key: 'pk_last_5' });
+        }),
+      ).rejects.toThrow(/cannot follow them/);
+      const names = (await repo.listBots(a)).map((bot) => bot.name);
+      expect(names).toContain('written before the mistake');
+      expect(names).not.toContain('outside any transaction');
+      await clean();
     });
   });
   describe('group commit: several tenants in one message (tenantsBatch, WriteGroups)', () => {
