@@ -46,33 +46,82 @@ const COUNT_HIT = `INSERT INTO rate_limit_counters AS c (key, count, window_star
 
 const toState = (row: CounterRow): CounterState => ({ count: row.count, resetAt: row.expires_at, lastHitAt: row.last_hit_at });
 
+/** A hit waiting for the next message (`RateLimitCounters.hit`). */
+interface WaitingHit {
+  key: string;
+  now: Date;
+  expires: Date;
+  resolve(state: CounterState): void;
+  reject(error: unknown): void;
+}
+
+/** At most this many hits per message (a burst beyond it goes in the next ones). */
+const HITS_PER_MESSAGE = 100;
+
 export class RateLimitCounters {
   private hits = 0;
+  private waiting: WaitingHit[] = [];
+  private sending = false;
 
   constructor(
     private readonly db: Database,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Counts one hit in a fixed window and returns the state after it. */
-  async hit(key: string, windowSeconds: number): Promise<CounterState> {
+  /**
+   * Counts one hit in a fixed window and returns the state after it.
+   *
+   * Every limited request pays for this statement, so the hits that arrive while a message is on its
+   * way to the database go together in the next one (issue 13: 200 concurrent shoppers' messages
+   * were 200 round trips for their address limits); an idle instance's hit still goes at once (one
+   * event-loop turn later). A message's hits are one transaction, taken in key order, so two
+   * instances' messages lock their rows in the same order and never deadlock; a failed message is
+   * retried one hit at a time. The commit does not wait for the disk: a crash can only forget the
+   * last fraction of a second of hits (the limits are about rates, not records); under load this
+   * was a WAL flush per request (WALWrite waits).
+   */
+  hit(key: string, windowSeconds: number): Promise<CounterState> {
     const now = this.now();
     const expires = new Date(now.getTime() + windowSeconds * 1000);
-    // One message, and the commit does not wait for the disk: every limited request pays for this
-    // statement, and a crash can only forget the last fraction of a second of hits (the limits are
-    // about rates, not records). Under load this was a WAL flush per request (WALWrite waits).
-    const { rows } = await this.db.systemBatch(
-      (knex) => ({
-        rows: knex.raw<CounterRow[]>(
-          `${COUNT_HIT}
-           RETURNING count, expires_at, last_hit_at`,
-          { key, now, expires },
+    return new Promise<CounterState>((resolve, reject) => {
+      this.waiting.push({ key, now, expires, resolve, reject });
+      if (!this.sending) {
+        this.sending = true;
+        setImmediate(() => void this.sendWaiting());
+      }
+    }).finally(() => this.maybeSweep());
+  }
+
+  private async sendWaiting(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0, HITS_PER_MESSAGE);
+      try {
+        await this.send(group);
+      } catch {
+        await Promise.all(group.map((hit) => this.send([hit]).catch((error: unknown) => hit.reject(error))));
+      }
+    }
+    this.sending = false;
+  }
+
+  /** One message for `group`, in key order (a key's hits in the order they came); resolves each hit once it committed. */
+  private async send(group: readonly WaitingHit[]): Promise<void> {
+    const ordered = [...group].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const rows = await this.db.systemBatch(
+      (knex) =>
+        Object.fromEntries(
+          ordered.map(({ key, now, expires }, i) => [
+            `h${i}`,
+            knex.raw<CounterRow[]>(
+              `${COUNT_HIT}
+               RETURNING count, expires_at, last_hit_at`,
+              { key, now, expires },
+            ),
+          ]),
         ),
-      }),
       { durable: false },
     );
-    this.maybeSweep();
-    return toState(rows[0]!);
+    ordered.forEach((hit, i) => hit.resolve(toState((rows as Record<string, CounterRow[]>)[`h${i}`]![0]!)));
   }
 
   /**

@@ -44,6 +44,46 @@ describe('rate-limit counters in PostgreSQL', () => {
     expect((await t.db.knex.raw('SHOW synchronous_commit')).rows[0].synchronous_commit).toBe('on');
   });
 
+  it('sends the hits of the moment in one message, in key order, each with its own count', async () => {
+    const c = new RateLimitCounters(t.db, clock);
+    const d = new RateLimitCounters(other, clock);
+    await c.hit('group:warm', 60);
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    let states: { count: number }[];
+    let sent: string[];
+    try {
+      // Two instances, each with a burst on shared keys, in opposite orders.
+      states = await Promise.all([
+        ...['group:b', 'group:a', 'group:b', 'group:c', 'group:b'].map((key) => c.hit(key, 60)),
+        ...['group:c', 'group:b', 'group:a'].map((key) => d.hit(key, 60)),
+      ]);
+    } finally {
+      sent = query.mock.calls.map((call) => (typeof call[0] === 'string' ? call[0] : (call[0] as { text: string }).text)).filter((text) => text.includes('rate_limit_counters'));
+      query.mockRestore();
+    }
+    // One message per instance; its statements in key order.
+    expect(sent).toHaveLength(2);
+    for (const text of sent) {
+      const keys = [...text.matchAll(/VALUES \('(group:[a-z])'/g)].map((m) => m[1]);
+      expect(keys).toEqual([...keys].sort());
+    }
+    expect((await c.get('group:a'))?.count).toBe(2);
+    expect((await c.get('group:b'))?.count).toBe(4);
+    expect((await c.get('group:c'))?.count).toBe(2);
+    // Every hit on a key got its own count, and one instance's in the order it made them.
+    const bCounts = [0, 2, 4].map((i) => states[i]!.count);
+    expect(bCounts).toEqual([...bCounts].sort((x, y) => x - y));
+    expect([...bCounts, states[6]!.count].sort((x, y) => x - y)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('fails only the hit that cannot be counted when its message fails', async () => {
+    const c = new RateLimitCounters(t.db, clock);
+    const results = await Promise.allSettled([c.hit('fine:1', 60), c.hit('bad\u0000key', 60), c.hit('fine:2', 60)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await c.get('fine:1'))?.count).toBe(1);
+    expect((await c.get('fine:2'))?.count).toBe(1);
+  });
+
   it('counts hits in a fixed window and starts again when it ends', async () => {
     const c = new RateLimitCounters(t.db, clock);
     expect((await c.hit('w:1', 60)).count).toBe(1);
