@@ -1,4 +1,5 @@
 import { sql, type Database } from '../db/database.ts';
+import { GroupCommit } from '../db/group-commit.ts';
 
 /** One store's month: the additions waiting for the next message, summed, and their callers. */
 interface Row {
@@ -25,7 +26,15 @@ const ADD_USAGE = `INSERT INTO llm_usage_monthly AS u (tenant_id, month, prompt_
  */
 export class UsageTally {
   private waiting = new Map<string, Row>();
-  private sending = false;
+  private readonly groups = new GroupCommit(
+    () => {
+      if (this.waiting.size === 0) return undefined;
+      const rows = [...this.waiting.values()];
+      this.waiting = new Map();
+      return rows;
+    },
+    (rows) => this.sendRows(rows),
+  );
 
   constructor(private readonly db: Database) {}
 
@@ -42,32 +51,25 @@ export class UsageTally {
       } else {
         this.waiting.set(key, { tenantId, month, prompt, completion, durable, settle: [{ resolve, reject }] });
       }
-      if (!this.sending) {
-        this.sending = true;
-        setImmediate(() => void this.sendWaiting());
-      }
+      this.groups.wake();
     });
   }
 
-  private async sendWaiting(): Promise<void> {
-    while (this.waiting.size > 0) {
-      const rows = [...this.waiting.values()];
-      this.waiting = new Map();
-      try {
-        await this.send(rows);
-        for (const row of rows) for (const { resolve } of row.settle) resolve();
-      } catch {
-        await Promise.all(
-          rows.map((row) =>
-            this.send([row]).then(
-              () => row.settle.forEach(({ resolve }) => resolve()),
-              (error: unknown) => row.settle.forEach(({ reject }) => reject(error)),
-            ),
+  /** The rows in one message; if it fails, each row alone. */
+  private async sendRows(rows: Row[]): Promise<void> {
+    try {
+      await this.send(rows);
+      for (const row of rows) for (const { resolve } of row.settle) resolve();
+    } catch {
+      await Promise.all(
+        rows.map((row) =>
+          this.send([row]).then(
+            () => row.settle.forEach(({ resolve }) => resolve()),
+            (error: unknown) => row.settle.forEach(({ reject }) => reject(error)),
           ),
-        );
-      }
+        ),
+      );
     }
-    this.sending = false;
   }
 
   private async send(rows: readonly Row[]): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database, Statement } from './database.ts';
+import { GroupCommit } from './group-commit.ts';
 import { sql } from './one-round-trip.ts';
 
 /** At most this many writes per message (a burst beyond it goes in the next ones). */
@@ -62,7 +63,10 @@ function insertedOnes(inserts: readonly Insert[], returned: readonly Record<stri
  */
 export class WriteGroups {
   private waiting: Waiting[] = [];
-  private sending = false;
+  private readonly groups = new GroupCommit(
+    () => (this.waiting.length > 0 ? this.waiting.splice(0, GROUP_MAX) : undefined),
+    (group) => this.sendGroup(group),
+  );
 
   constructor(
     private readonly db: Database,
@@ -86,23 +90,17 @@ export class WriteGroups {
   private enqueue<T>(item: Write): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ ...item, resolve: resolve as (result: unknown) => void, reject } as Waiting);
-      if (!this.sending) {
-        this.sending = true;
-        setImmediate(() => void this.sendWaiting());
-      }
+      this.groups.wake();
     });
   }
 
-  private async sendWaiting(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const group = this.waiting.splice(0, GROUP_MAX);
-      try {
-        await this.send(group);
-      } catch {
-        await Promise.all(group.map((item) => this.send([item]).catch((error: unknown) => item.reject(error))));
-      }
+  /** A group in one message; if it fails, each write alone. */
+  private async sendGroup(group: Waiting[]): Promise<void> {
+    try {
+      await this.send(group);
+    } catch {
+      await Promise.all(group.map((item) => this.send([item]).catch((error: unknown) => item.reject(error))));
     }
-    this.sending = false;
   }
 
   /** One message for `group`; resolves each item once the whole message committed. */

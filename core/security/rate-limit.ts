@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Store as ExpressRateLimitStore, IncrementResponse } from 'express-rate-limit';
 import type { Database } from '../db/database.ts';
+import { GroupCommit } from '../db/group-commit.ts';
 import { RateLimitedError } from './rate-limit.errors.ts';
 
 /**
@@ -61,7 +62,10 @@ const HITS_PER_MESSAGE = 100;
 export class RateLimitCounters {
   private hits = 0;
   private waiting: WaitingHit[] = [];
-  private sending = false;
+  private readonly groups = new GroupCommit(
+    () => (this.waiting.length > 0 ? this.waiting.splice(0, HITS_PER_MESSAGE) : undefined),
+    (group) => this.sendGroup(group),
+  );
 
   constructor(
     private readonly db: Database,
@@ -85,23 +89,17 @@ export class RateLimitCounters {
     const expires = new Date(now.getTime() + windowSeconds * 1000);
     return new Promise<CounterState>((resolve, reject) => {
       this.waiting.push({ key, now, expires, resolve, reject });
-      if (!this.sending) {
-        this.sending = true;
-        setImmediate(() => void this.sendWaiting());
-      }
+      this.groups.wake();
     }).finally(() => this.maybeSweep());
   }
 
-  private async sendWaiting(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const group = this.waiting.splice(0, HITS_PER_MESSAGE);
-      try {
-        await this.send(group);
-      } catch {
-        await Promise.all(group.map((hit) => this.send([hit]).catch((error: unknown) => hit.reject(error))));
-      }
+  /** A group in one message; if it fails, each hit alone. */
+  private async sendGroup(group: WaitingHit[]): Promise<void> {
+    try {
+      await this.send(group);
+    } catch {
+      await Promise.all(group.map((hit) => this.send([hit]).catch((error: unknown) => hit.reject(error))));
     }
-    this.sending = false;
   }
 
   /** One message for `group`, in key order (a key's hits in the order they came); resolves each hit once it committed. */
