@@ -4,7 +4,7 @@
 //
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/chat/first-token.bench.ts
 //      (without DATABASE_URL the server starts the embedded PostgreSQL)
-// Knobs: STREAMS (200), ROUNDS (5), FIRST_CHUNK_MS (40), IDLE_STREAMS (10000; 0 skips), IDLE_SETTLE_S (90), DB_POOL_MAX (20),
+// Knobs: STREAMS (200), ROUNDS (5), CHAT_FLOOR (1; 0 skips the bare relay's rounds), FIRST_CHUNK_MS (40), IDLE_STREAMS (10000; 0 skips), IDLE_SETTLE_S (90), DB_POOL_MAX (20),
 //        BENCH_SERVER_FLAGS (Node/V8 flags for the server process, e.g. "--max-semi-space-size=2"),
 //        BENCH_TIMELINE=1 (where the one-at-a-time time goes: bench/chat/timeline.ts),
 //        BENCH_CPU_PROF=<dir> (a CPU profile of the server over the concurrent rounds; bench/profile-summary.ts reads it).
@@ -31,6 +31,7 @@ const FIRST_CHUNK_MS = Number(process.env.FIRST_CHUNK_MS ?? 40);
 const IDLE_STREAMS = Number(process.env.IDLE_STREAMS ?? 10_000);
 const IDLE_SETTLE_S = Number(process.env.IDLE_SETTLE_S ?? 90);
 const TIMELINE = process.env.BENCH_TIMELINE === '1';
+const FLOOR = process.env.CHAT_FLOOR !== '0';
 const ORIGIN = 'http://bench.local';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -49,8 +50,8 @@ interface Child {
   request<T>(type: string, extra?: Record<string, unknown>): Promise<T>;
 }
 
-async function startServer(fakeUrl: string, databaseUrl: string | undefined): Promise<Child & { kill(): void }> {
-  const server = await forkBenchChild<{ url: string; botKey: string }>(path.join(here, 'server.ts'), {
+async function startServer(fakeUrl: string, databaseUrl: string | undefined, file = 'server.ts'): Promise<Child & { kill(): void }> {
+  const server = await forkBenchChild<{ url: string; botKey: string }>(path.join(here, file), {
     // BENCH_TIMELINE=1 marks where a message's time goes before the first token (bench/chat/timeline.ts).
     execArgv: [
       '--expose-gc',
@@ -160,6 +161,72 @@ async function inBatches<T>(count: number, parallel: number, work: (i: number) =
   return out;
 }
 
+/**
+ * STREAMS visitors on `server`, each with its event stream open; `once(i)` posts visitor i's
+ * message and resolves with the time until its first `message.delta` arrived.
+ */
+async function openVisitors(server: Child): Promise<{ once(i: number): Promise<number>; close(): void }> {
+  const visitors = await inBatches(STREAMS, 32, () => session(server));
+  const pending = new Map<number, { start: number; resolve: (t: number) => void }>();
+  const streams = await Promise.all(
+    visitors.map((v, i) =>
+      openStream(`${server.url}/widget/v1/conversations/${v.conversationId}/events?token=${encodeURIComponent(v.token)}`, (name) => {
+        const wait = pending.get(i);
+        if (name === 'message.delta' && wait) {
+          pending.delete(i);
+          wait.resolve(performance.now() - wait.start);
+        }
+      }),
+    ),
+  );
+  const once = (i: number) =>
+    new Promise<number>((resolve, reject) => {
+      const v = visitors[i]!;
+      pending.set(i, { start: performance.now(), resolve });
+      fetch(`${server.url}/widget/v1/conversations/${v.conversationId}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${v.token}`, 'content-type': 'application/json', origin: ORIGIN, 'x-forwarded-for': v.address },
+        body: JSON.stringify({ text: 'Tell me about the sweater' }),
+      }).then((res) => {
+        if (res.status !== 202) reject(new Error(`message: ${res.status}`));
+        return res.arrayBuffer();
+      }, reject);
+    });
+  return { once, close: () => streams.forEach((s) => s.destroy()) };
+}
+
+/**
+ * ROUNDS rounds of STREAMS messages at once through `server`, each round after STREAMS direct calls
+ * at once, with the CPU each message costs, whole turn included (stored, asked, answer streamed and
+ * stored): the server's, PostgreSQL's, and this client's for a direct call (its SDK and stream
+ * parsing) as the yardstick.
+ */
+async function concurrentRounds(server: Child, once: (i: number) => Promise<number>, directOnce: () => Promise<number>) {
+  const viaServer: number[] = [];
+  const viaFake: number[] = [];
+  let serverCpuMs = 0;
+  let postgresMs: number | undefined = 0;
+  let clientCpuMs = 0;
+  const serverCpu = async () => (await server.request<{ micros: number }>('cpu')).micros / 1000;
+  const clientCpu = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    const clientBefore = clientCpu();
+    viaFake.push(...(await Promise.all(Array.from({ length: STREAMS }, directOnce))));
+    clientCpuMs += clientCpu() - clientBefore;
+    const [cpuBefore, pgBefore] = [await serverCpu(), postgresCpuMs()];
+    viaServer.push(...(await Promise.all(Array.from({ length: STREAMS }, (_, i) => once(i)))));
+    // Let the answers finish before the next round, so rounds do not overlap.
+    await new Promise((r) => setTimeout(r, 300));
+    serverCpuMs += (await serverCpu()) - cpuBefore;
+    const pgAfter = postgresCpuMs();
+    postgresMs = postgresMs === undefined || pgBefore === undefined || pgAfter === undefined ? undefined : postgresMs + pgAfter - pgBefore;
+  }
+  return { viaServer, viaFake, serverCpuMs, postgresMs, clientCpuMs };
+}
+
 // ------------------------------------------------------------------ main
 
 async function startFake(): Promise<{ url: string; close(): void }> {
@@ -202,35 +269,10 @@ async function main() {
       return first;
     };
 
-    const visitors = await inBatches(STREAMS, 32, () => session(server));
-    const pending = new Map<number, { start: number; resolve: (t: number) => void }>();
-    const streams = await Promise.all(
-      visitors.map((v, i) =>
-        openStream(`${server.url}/widget/v1/conversations/${v.conversationId}/events?token=${encodeURIComponent(v.token)}`, (name) => {
-          const wait = pending.get(i);
-          if (name === 'message.delta' && wait) {
-            pending.delete(i);
-            wait.resolve(performance.now() - wait.start);
-          }
-        }),
-      ),
-    );
-    const serverOnce = (i: number) =>
-      new Promise<number>((resolve, reject) => {
-        const v = visitors[i]!;
-        pending.set(i, { start: performance.now(), resolve });
-        fetch(`${server.url}/widget/v1/conversations/${v.conversationId}/messages`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${v.token}`, 'content-type': 'application/json', origin: ORIGIN, 'x-forwarded-for': v.address },
-          body: JSON.stringify({ text: 'Tell me about the sweater' }),
-        }).then((res) => {
-          if (res.status !== 202) reject(new Error(`message: ${res.status}`));
-          return res.arrayBuffer();
-        }, reject);
-      });
+    const { once: serverOnce, close: closeStreams } = await openVisitors(server);
 
     // Warm-up (JIT, pools, connections), not measured.
-    await Promise.all(visitors.slice(0, 20).map((_, i) => serverOnce(i)));
+    await Promise.all(Array.from({ length: Math.min(20, STREAMS) }, (_, i) => serverOnce(i)));
     await Promise.all(Array.from({ length: 20 }, directOnce));
     await new Promise((r) => setTimeout(r, 500));
 
@@ -260,34 +302,11 @@ async function main() {
     reportRows.push({ budget: 'added before first token, one stream at a time, p50 ≤ 2 ms', measured: added, unit: 'ms', baseline: pct(oneFake, 50), baselineName: 'fake model direct p50', ratio: pct(oneServer, 50) / pct(oneFake, 50), within: added <= 2 });
     await new Promise((r) => setTimeout(r, 300));
 
-    const viaServer: number[] = [];
-    const viaFake: number[] = [];
-    // CPU per message, whole turn included (stored, asked, answer streamed and stored): the server's,
-    // PostgreSQL's, and this client's for a direct call (its SDK and stream parsing) as the yardstick.
-    let serverCpuMs = 0;
-    let postgresMs: number | undefined = 0;
-    let clientCpuMs = 0;
-    const serverCpu = async () => (await server.request<{ micros: number }>('cpu')).micros / 1000;
-    const clientCpu = () => {
-      const { user, system } = process.cpuUsage();
-      return (user + system) / 1000;
-    };
     const profileDir = process.env.BENCH_CPU_PROF;
     if (profileDir) await server.request('profile:start');
-    for (let round = 0; round < ROUNDS; round++) {
-      const clientBefore = clientCpu();
-      viaFake.push(...(await Promise.all(Array.from({ length: STREAMS }, directOnce))));
-      clientCpuMs += clientCpu() - clientBefore;
-      const [cpuBefore, pgBefore] = [await serverCpu(), postgresCpuMs()];
-      viaServer.push(...(await Promise.all(visitors.map((_, i) => serverOnce(i)))));
-      // Let the answers finish before the next round, so rounds do not overlap.
-      await new Promise((r) => setTimeout(r, 300));
-      serverCpuMs += (await serverCpu()) - cpuBefore;
-      const pgAfter = postgresCpuMs();
-      postgresMs = postgresMs === undefined || pgBefore === undefined || pgAfter === undefined ? undefined : postgresMs + pgAfter - pgBefore;
-    }
+    const { viaServer, viaFake, serverCpuMs, postgresMs, clientCpuMs } = await concurrentRounds(server, serverOnce, directOnce);
     if (profileDir) console.log(`  CPU profile of the server over the rounds: ${(await server.request<{ file: string }>('profile:stop', { dir: profileDir, name: 'chat-concurrent' })).file}`);
-    for (const s of streams) s.destroy();
+    closeStreams();
 
     const [s50, s99, f50, f99] = [pct(viaServer, 50), pct(viaServer, 99), pct(viaFake, 50), pct(viaFake, 99)];
     console.log(`\nfirst token at ${STREAMS} concurrent streams, ${ROUNDS} rounds (${viaServer.length} samples each):`);
@@ -303,6 +322,35 @@ async function main() {
       { budget: `added before first token p50 ≤ 3 ms at ${STREAMS} streams`, measured: s50 - f50, unit: 'ms', baseline: f50, baselineName: 'fake model direct p50', ratio: s50 / f50, within: s50 - f50 <= 3 },
       { budget: `added before first token p99 ≤ 15 ms at ${STREAMS} streams`, measured: s99 - f99, unit: 'ms', baseline: f99, baselineName: 'fake model direct p99', ratio: s99 / f99, within: s99 - f99 <= 15 },
     );
+
+    // --------------------------------------------------------------- the floor, same rounds
+    // The same rounds through bench/chat/floor-server.ts: HTTP in, the same model adapter, SSE out,
+    // and nothing else (no database, no auth, nothing stored). What it adds is what any server
+    // relaying the model on this machine adds; the application's figure above sits on top of it.
+    if (FLOOR) {
+      const floor = await startServer(fake.url, undefined, 'floor-server.ts');
+      try {
+        const { once, close } = await openVisitors(floor);
+        await Promise.all(Array.from({ length: Math.min(20, STREAMS) }, (_, i) => once(i)));
+        await new Promise((r) => setTimeout(r, 300));
+        const rounds = await concurrentRounds(floor, once, directOnce);
+        close();
+        const [b50, b99, d50, d99] = [pct(rounds.viaServer, 50), pct(rounds.viaServer, 99), pct(rounds.viaFake, 50), pct(rounds.viaFake, 99)];
+        console.log(`
+the floor: a bare relay (bench/chat/floor-server.ts: HTTP, the same model adapter, SSE; no database), same rounds:`);
+        console.log(`  fake model called directly   p50 ${ms(d50)}   p99 ${ms(d99)}`);
+        console.log(`  through the bare relay       p50 ${ms(b50)}   p99 ${ms(b99)}`);
+        console.log(`  added by the bare relay      p50 ${ms(b50 - d50)}   p99 ${ms(b99 - d99)}   ratio p50 ${(b50 / d50).toFixed(3)}   p99 ${(b99 / d99).toFixed(3)}`);
+        console.log(`  CPU per message: bare relay ${(rounds.serverCpuMs / rounds.viaServer.length).toFixed(2)} ms; a direct call costs this client ${(rounds.clientCpuMs / rounds.viaServer.length).toFixed(2)} ms`);
+        reportRows.push(
+          { budget: `(info) floor: added before first token by a bare relay, p50 at ${STREAMS} streams`, measured: b50 - d50, unit: 'ms', baseline: d50, baselineName: 'fake model direct p50', ratio: b50 / d50, info: true },
+          { budget: `(info) floor: added before first token by a bare relay, p99 at ${STREAMS} streams`, measured: b99 - d99, unit: 'ms', baseline: d99, baselineName: 'fake model direct p99', ratio: b99 / d99, info: true },
+        );
+      } finally {
+        await floor.request('stop').catch(() => undefined);
+        floor.kill();
+      }
+    }
 
     // --------------------------------------------------------------- idle streams
     if (IDLE_STREAMS > 0) {
