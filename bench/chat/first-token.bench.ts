@@ -333,16 +333,23 @@ async function main() {
         const { once, close } = await openVisitors(floor);
         await Promise.all(Array.from({ length: Math.min(20, STREAMS) }, (_, i) => once(i)));
         await new Promise((r) => setTimeout(r, 300));
+        const oneFloor: number[] = [];
+        const oneDirect: number[] = [];
+        for (let i = 0; i < Math.min(STREAMS, 100); i++) {
+          oneDirect.push(await directOnce());
+          oneFloor.push(await once(i));
+        }
         const rounds = await concurrentRounds(floor, once, directOnce);
         close();
         const [b50, b99, d50, d99] = [pct(rounds.viaServer, 50), pct(rounds.viaServer, 99), pct(rounds.viaFake, 50), pct(rounds.viaFake, 99)];
-        console.log(`
-the floor: a bare relay (bench/chat/floor-server.ts: HTTP, the same model adapter, SSE; no database), same rounds:`);
+        console.log(`\nthe floor: a bare relay (bench/chat/floor-server.ts: HTTP, the same model adapter, SSE; no database), same rounds:`);
+        console.log(`  one stream at a time: added by the bare relay p50 ${ms(pct(oneFloor, 50) - pct(oneDirect, 50))}   p99 ${ms(pct(oneFloor, 99) - pct(oneDirect, 99))}   (${oneFloor.length} samples)`);
         console.log(`  fake model called directly   p50 ${ms(d50)}   p99 ${ms(d99)}`);
         console.log(`  through the bare relay       p50 ${ms(b50)}   p99 ${ms(b99)}`);
         console.log(`  added by the bare relay      p50 ${ms(b50 - d50)}   p99 ${ms(b99 - d99)}   ratio p50 ${(b50 / d50).toFixed(3)}   p99 ${(b99 / d99).toFixed(3)}`);
         console.log(`  CPU per message: bare relay ${(rounds.serverCpuMs / rounds.viaServer.length).toFixed(2)} ms; a direct call costs this client ${(rounds.clientCpuMs / rounds.viaServer.length).toFixed(2)} ms`);
         reportRows.push(
+          { budget: '(info) floor: added before first token by a bare relay, one stream at a time, p50', measured: pct(oneFloor, 50) - pct(oneDirect, 50), unit: 'ms', baseline: pct(oneDirect, 50), baselineName: 'fake model direct p50', ratio: pct(oneFloor, 50) / pct(oneDirect, 50), info: true },
           { budget: `(info) floor: added before first token by a bare relay, p50 at ${STREAMS} streams`, measured: b50 - d50, unit: 'ms', baseline: d50, baselineName: 'fake model direct p50', ratio: b50 / d50, info: true },
           { budget: `(info) floor: added before first token by a bare relay, p99 at ${STREAMS} streams`, measured: b99 - d99, unit: 'ms', baseline: d99, baselineName: 'fake model direct p99', ratio: b99 / d99, info: true },
         );
