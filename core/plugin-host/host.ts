@@ -59,9 +59,10 @@ export class PluginHost {
     return [...this.started];
   }
 
-  private fail(id: string, code: PluginErrorCode, reason: string): void {
+  /** `level` info: a plugin left unconfigured on purpose (none of its variables set) is not an error. */
+  private fail(id: string, code: PluginErrorCode, reason: string, level: 'error' | 'info' = 'error'): void {
     this.failures.push({ id, code, reason });
-    this.options.logger.error({ pluginId: id, code }, `plugin ${id} not started: ${reason}`);
+    this.options.logger[level]({ pluginId: id, code }, `plugin ${id} not started: ${reason}`);
   }
 
   async start(candidates: PluginCandidate[]): Promise<{ started: string[]; failed: PluginFailure[] }> {
@@ -104,7 +105,15 @@ export class PluginHost {
       const settings = plugin.manifest.settings ? plugin.manifest.settings.safeParse(rawSettings) : { success: true as const, data: rawSettings };
       if (!settings.success) {
         const prefix = `PLUGIN_${id.toUpperCase().replace(/-/g, '_')}_`;
-        const issues = settings.error.issues.map((i) => `${prefix}${String(i.path[0] ?? '').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}: ${i.message}`).join('; ');
+        const variable = (i: { path: PropertyKey[] }) => `${prefix}${String(i.path[0] ?? '').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+        // None of its variables set: a platform this install does not use (the demo store, a site
+        // on one platform only). Said once at info, with what to set; a half-set one is an error.
+        if (Object.keys(rawSettings).length === 0) {
+          const needed = [...new Set(settings.error.issues.map(variable))].join(', ');
+          this.fail(id, 'PLUGIN_CONFIG_INVALID', `not configured (set ${needed} to use it)`, 'info');
+          continue;
+        }
+        const issues = settings.error.issues.map((i) => `${variable(i)}: ${i.message}`).join('; ');
         this.fail(id, 'PLUGIN_CONFIG_INVALID', `invalid settings (${issues})`);
         continue;
       }

@@ -75,6 +75,29 @@ describe('plugin host start-up', () => {
     expect(report.failed[0]).toMatchObject({ id: 'short', code: 'PLUGIN_CONFIG_INVALID' });
     expect(report.failed[0]!.reason).toMatch(/PLUGIN_SHORT_API_KEY/);
   });
+
+  it('says at info, not as an error, that a plugin none of whose variables is set is not configured, and what to set', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const captured = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const settings = z.object({ apiKey: z.string().min(10), apiSecret: z.string().min(10) });
+    const host = new PluginHost({ coreVersion: '0.1.0', logger: captured, publicUrl: 'http://localhost', pluginEnv: { PLUGIN_HALF_API_KEY: 'long-enough-key' }, http: createPluginHttpClient() });
+    const report = await host.start([
+      candidate('unused', definePlugin({ manifest: { ...manifest('unused'), settings } })),
+      candidate('half', definePlugin({ manifest: { ...manifest('half'), settings } })),
+    ]);
+    expect(report.started).toEqual([]);
+    const unused = lines.find((l) => l.msg.startsWith('plugin unused'))!;
+    expect(unused.level).toBe(30);
+    expect(unused.msg).toBe('plugin unused not started: not configured (set PLUGIN_UNUSED_API_KEY, PLUGIN_UNUSED_API_SECRET to use it)');
+    // One variable set and another missing is a mistake in the configuration: an error naming it.
+    const half = lines.find((l) => l.msg.startsWith('plugin half'))!;
+    expect(half.level).toBe(50);
+    expect(half.msg).toMatch(/invalid settings \(PLUGIN_HALF_API_SECRET: /);
+    expect(report.failed.map((f) => [f.id, f.code])).toEqual([
+      ['unused', 'PLUGIN_CONFIG_INVALID'],
+      ['half', 'PLUGIN_CONFIG_INVALID'],
+    ]);
+  });
 });
 
 describe('webhooks through the host', () => {
