@@ -63,7 +63,8 @@ export class EarlyRequests {
   private postsMinute = 0;
 
   constructor(private readonly deps: EarlyRequestsDeps) {
-    this.contexts = new ContextCache({ max: 5_000, ttlMs: 30 * 60_000, historyLength: deps.historyLength });
+    // The service's clock, as the address counts use: a test that moves time moves the cache's too.
+    this.contexts = new ContextCache({ max: 5_000, ttlMs: 30 * 60_000, historyLength: deps.historyLength }, () => deps.clock().getTime());
   }
 
   /**

@@ -60,3 +60,27 @@ describe('context cache', () => {
     expect(cache.settingsOf(T, cache.usable(T, 'c1')!, '2027-01').used).toBe(100);
   });
 });
+
+describe('early requests and the cache', () => {
+  it("run the cache on the chat service's clock, not the wall clock", async () => {
+    const { EarlyRequests } = await import('../../../core/chat/early-requests.ts');
+    let now = new Date('2026-12-06T10:00:00Z');
+    const early = new EarlyRequests({
+      turns: { begin: () => undefined, contextKey: () => '' },
+      hub: { listening: true },
+      settings: { row: async () => ({}) },
+      limits: { messagesPerVisitorPerMinute: 10, messagesPerIpPerMinute: 10 },
+      historyLength: 10,
+      clock: () => now,
+      logger: (await import('pino')).default({ level: 'silent' }),
+    } as unknown as ConstructorParameters<typeof EarlyRequests>[0]);
+    const conversation = { id: 'c1', status: 'open', locale: 'en', time_zone: null } as unknown as ConversationRow;
+    const message = (id: string, role: MessageRow['role']) => ({ id, role, text: id, status: 'complete', client_message_id: null }) as unknown as MessageRow;
+    early.remember('t', 'c1', { conversation, history: [], settings: {}, question: message('q', 'user'), month: '2026-12', epoch: early.contexts.epoch });
+    early.answered('t', 'c1', 'q', message('a', 'assistant'));
+    expect(early.contexts.usable('t', 'c1')).toBeDefined();
+    // 31 minutes later on the service's clock (the wall clock has not moved): past the cache's 30.
+    now = new Date(now.getTime() + 31 * 60_000);
+    expect(early.contexts.usable('t', 'c1')).toBeUndefined();
+  });
+});
