@@ -98,15 +98,13 @@ export class AccountsRepository {
 
   /**
    * `GET /api/v1/me` in one statement, only the columns it answers with (the signed-in hot path,
-   * issue 13): the store, and the user when the caller is one (an API key has none). Written as
-   * `sql`, not built with knex: building it cost more than running it.
+   * issue 13): the store, and the user when the caller is one (an API key has none). The read is
+   * the function `concierge_me` (migration 20261206T0400), whose plan each connection keeps, under
+   * the caller's row-level security like any statement. Written as `sql`, not built with knex:
+   * building it cost more than running it.
    */
   meQuery(tenantId: string, userId: string | null): SqlStatement<MeRow[]> {
-    return sql(
-      `SELECT t.id AS tenant_id, t.name AS tenant_name, t.time_zone, t.locale, u.id AS user_id, u.email, u.name AS user_name
-       FROM tenants t LEFT JOIN users u ON u.id = $1 WHERE t.id = $2`,
-      [userId, tenantId],
-    );
+    return sql('SELECT * FROM concierge_me($1, $2)', [tenantId, userId]);
   }
 
   /** Throws a unique violation (see isEmailTaken) when the address is registered already. */

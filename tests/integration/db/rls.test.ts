@@ -55,6 +55,20 @@ describe('row-level security', () => {
     await expect(t.db.system((trx) => trx('bots').select('id'))).rejects.toThrow(/permission denied/);
   });
 
+  it("keeps concierge_me (/me's read, a function with a kept plan) inside the caller's tenant, plan after plan", async () => {
+    const { AccountsRepository } = await import('../../../core/accounts/accounts.repository.ts');
+    const accounts = new AccountsRepository(t.db);
+    const me = (setTenant: string, askFor: string) => t.db.tenantBatch(setTenant, () => ({ me: accounts.meQuery(askFor, null) })).then((r) => r.me);
+    // Many times over on a pool of few connections: each connection plans once, then reuses the
+    // plan for both tenants; the policy must still be checked against each call's own setting.
+    for (let i = 0; i < 5; i++) {
+      expect((await me(a, a)).map((row) => row.tenant_name)).toEqual(['A']);
+      expect(await me(a, b)).toEqual([]);
+      expect((await me(b, b)).map((row) => row.tenant_name)).toEqual(['B']);
+      expect(await me(b, a)).toEqual([]);
+    }
+  });
+
   it('rejects a malformed tenant id before touching the database', async () => {
     await expect(t.db.tenant("x' OR 1=1 --", async () => 1)).rejects.toBeInstanceOf(TenantIdError);
   });
