@@ -515,23 +515,10 @@ export class ChatRepository {
     options: { limit: number; month: string; clientMessageId?: string | undefined },
   ): Promise<{ conversation: ConversationRow | undefined; duplicateOf: string | undefined; history: MessageRow[]; recentUserMessages: number; settings: Record<string, unknown> }> {
     type Row = { conversation: ConversationRow | null; duplicate: string | null; history: MessageRow[] | null; recent: number; settings: Record<string, unknown> | null };
-    // One statement, sent with the tenant setting as one message (no BEGIN/COMMIT exchange).
+    // One statement, sent with the tenant setting as one message (no BEGIN/COMMIT exchange): the
+    // function concierge_turn_context (migration 20261206T0430), whose plan each connection keeps.
     const { rows } = await this.db.tenantBatch(tenantId, (knex) => ({
-      rows: knex.raw<Row[]>(
-        `SELECT
-           (SELECT row_to_json(c) FROM conversations c WHERE c.tenant_id = :tenantId AND c.id = :conversationId) AS conversation,
-           (SELECT id FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId AND client_message_id = :clientMessageId) AS duplicate,
-           (SELECT json_agg(m ORDER BY m.created_at, m.id) FROM (
-              SELECT * FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId
-              ORDER BY created_at DESC, id DESC LIMIT :limit) m) AS history,
-           (SELECT count(*) FROM chat_messages WHERE tenant_id = :tenantId AND conversation_id = :conversationId
-              AND role = 'user' AND created_at > now() - interval '60 seconds') AS recent,
-           (SELECT json_build_object('api_key_encrypted', s.api_key_encrypted, 'model', s.model, 'base_url', s.base_url,
-              'monthly_token_budget', s.monthly_token_budget,
-              'used', (SELECT u.prompt_tokens + u.completion_tokens FROM llm_usage_monthly u WHERE u.tenant_id = :tenantId AND u.month = :month))
-            FROM (SELECT 1) one LEFT JOIN tenant_llm_settings s ON s.tenant_id = :tenantId) AS settings`,
-        { tenantId, conversationId, limit: options.limit, month: options.month, clientMessageId: options.clientMessageId ?? null },
-      ),
+      rows: knex.raw<Row[]>('SELECT * FROM concierge_turn_context(?, ?, ?, ?, ?)', [tenantId, conversationId, options.limit, options.month, options.clientMessageId ?? null]),
     }));
     const row = rows[0]!;
     const dates = <T extends Record<string, unknown>>(r: T, keys: string[]): T => {

@@ -57,7 +57,7 @@ describe('chat with an OpenAI-compatible model', () => {
     await stream.close();
     const mine = sent.filter((q) => q.includes(widget.session.conversationId));
     // The turn's context: one message, no BEGIN/COMMIT exchange.
-    const context = mine.filter((q) => q.includes('row_to_json(c)'));
+    const context = mine.filter((q) => q.includes('concierge_turn_context('));
     expect(context).toHaveLength(1);
     expect(context[0]).not.toMatch(/^BEGIN/);
     // No row per delta: the text went out live, and to the other instances by NOTIFY on the delta channel, a round at a time.

@@ -69,6 +69,14 @@ describe('row-level security', () => {
     }
   });
 
+  it('has no function of ours that runs with its owner’s rights (row-level security would not apply inside it)', async () => {
+    const { rows } = await t.db.knex.raw<{ rows: { proname: string }[] }>(`SELECT proname FROM pg_proc WHERE proname LIKE 'concierge\\_%' AND prosecdef`);
+    expect(rows).toEqual([]);
+    // The hot reads kept as functions (decision 0034) are among those checked.
+    const { rows: reads } = await t.db.knex.raw<{ rows: { proname: string }[] }>(`SELECT proname FROM pg_proc WHERE proname IN ('concierge_me', 'concierge_turn_context') ORDER BY proname`);
+    expect(reads.map((r) => r.proname)).toEqual(['concierge_me', 'concierge_turn_context']);
+  });
+
   it('rejects a malformed tenant id before touching the database', async () => {
     await expect(t.db.tenant("x' OR 1=1 --", async () => 1)).rejects.toBeInstanceOf(TenantIdError);
   });
